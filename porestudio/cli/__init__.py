@@ -1,0 +1,79 @@
+"""The ``porestudio`` command line.
+
+Each module in this package that defines ``register(subparsers)`` adds one or more
+sub-commands; ``register`` calls ``subparsers.add_parser(...)`` and sets
+``parser.set_defaults(func=handler)`` where ``handler(args) -> int``. Handlers are thin:
+they parse, call the library, print. Any :class:`porestudio.errors.PorestudioError`
+becomes a one-line ``porestudio: error: ...`` message and exit status 2 — no traceback.
+
+With no sub-command (or ``--screenshot``), the studio opens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from porestudio import __version__
+from porestudio.errors import Cancelled, PorestudioError
+
+log = logging.getLogger("porestudio")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every discovered sub-command registered."""
+    parser = argparse.ArgumentParser(
+        prog="porestudio",
+        description="Design studio for porous metamaterials. Without a command, opens the studio.",
+    )
+    parser.add_argument("--version", action="version", version=f"porestudio {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    parser.add_argument(
+        "--screenshot", metavar="PNG", help="open the studio, render it to PNG after loading, exit"
+    )
+    parser.add_argument("--dataset", metavar="H5", help="dataset to open in the studio")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the process exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        if args.command is None:
+            return _open_studio(args)
+        return int(args.func(args) or 0)
+    except Cancelled:
+        print("porestudio: cancelled", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("porestudio: interrupted", file=sys.stderr)
+        return 130
+    except PorestudioError as exc:
+        print(f"porestudio: error: {exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("porestudio: error: out of memory; try a smaller volume or sub-volumes", file=sys.stderr)
+        return 2
+
+
+def _open_studio(args: argparse.Namespace) -> int:
+    from porestudio.gui.app import run_studio  # lazy: Qt only when the studio opens
+
+    return run_studio(dataset=args.dataset, screenshot=args.screenshot)

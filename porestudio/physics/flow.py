@@ -1,0 +1,119 @@
+"""The flow-solver contract shared by every LBM backend (CPU numba, CUDA Triton).
+
+A backend is a function ``run(problem: FlowProblem, progress=None) -> FlowResult``.
+Lattice units throughout: voxel edge = 1, time step = 1.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+import numpy as np
+
+Collision = Literal["trt", "bgk"]
+SideBC = Literal["periodic", "noslip", "freeslip"]
+Driving = Literal["force", "pressure"]
+
+TRT_MAGIC_DEFAULT: float = 3.0 / 16.0
+"""Λ = 3/16: halfway bounce-back walls sit exactly halfway, k independent of τ."""
+
+
+@dataclasses.dataclass(frozen=True)
+class FlowProblem:
+    """One steady single-phase flow run on a voxel image.
+
+    Parameters
+    ----------
+    pore : ndarray of bool, shape (nz, ny, nx)
+        True = fluid. Solid voxels are halfway bounce-back obstacles.
+    axis : {"x", "y", "z"}
+        Direction of the driving body force / pressure drop.
+    side_bc : {"periodic", "noslip", "freeslip"}
+        Boundary on the four domain faces parallel to ``axis``. The two faces normal to
+        ``axis`` are periodic (force driving) or inlet/outlet (pressure driving).
+    driving : {"force", "pressure"}
+        Guo body force with periodic ends, or Zou–He pressure inlet/outlet.
+    collision : {"trt", "bgk"}
+        Two-relaxation-time (default) or BGK.
+    tau : float
+        Relaxation time of the symmetric moments; ν = (τ − 1/2)/3.
+    magic : float
+        TRT magic parameter Λ (ignored for BGK).
+    force : float
+        Body-force density (force driving) or pressure gradient Δp/L equivalent
+        (pressure driving), lattice units.
+    tol : float
+        Convergence: relative change of the mean velocity along ``axis`` over
+        ``check_every`` steps below ``tol``.
+    max_steps : int
+        Step limit.
+    check_every : int
+        Steps between convergence checks.
+    dtype : {"float32", "float64"}
+        Population precision.
+    device : str
+        "cpu" or "cuda" (the backend that runs it).
+    """
+
+    pore: np.ndarray
+    axis: str = "x"
+    side_bc: SideBC = "periodic"
+    driving: Driving = "force"
+    collision: Collision = "trt"
+    tau: float = 1.0
+    magic: float = TRT_MAGIC_DEFAULT
+    force: float = 1e-5
+    tol: float = 1e-6
+    max_steps: int = 200_000
+    check_every: int = 100
+    dtype: str = "float32"
+    device: str = "cpu"
+
+    @property
+    def viscosity(self) -> float:
+        """Kinematic viscosity ν = (τ − 1/2)/3 [lattice units]."""
+        return (self.tau - 0.5) / 3.0
+
+
+@dataclasses.dataclass(frozen=True)
+class FlowResult:
+    """Outcome of one flow run.
+
+    Attributes
+    ----------
+    mean_velocity_xyz : ndarray, shape (3,)
+        Superficial (Darcy) velocity: sum of fluid velocities / total voxel count,
+        ordered (x, y, z), lattice units. With Guo forcing it includes the F/2 shift.
+    steps : int
+        Time steps taken.
+    residual : float
+        Last relative change of the mean velocity along the driving axis.
+    converged : bool
+        Whether ``residual < tol`` was reached before ``max_steps``.
+    seconds : float
+        Wall time of the time loop.
+    fluid_cells : int
+        Number of fluid voxels updated per step.
+    backend : str
+        e.g. "cpu-numba", "cuda-triton".
+    """
+
+    mean_velocity_xyz: np.ndarray
+    steps: int
+    residual: float
+    converged: bool
+    seconds: float
+    fluid_cells: int
+    total_cells: int
+    backend: str
+
+    @property
+    def mflups(self) -> float:
+        """Million fluid-lattice-cell updates per second."""
+        return self.fluid_cells * self.steps / max(self.seconds, 1e-12) / 1e6
+
+    @property
+    def mlups(self) -> float:
+        """Million lattice-cell updates per second counting every voxel (solid included)."""
+        return self.total_cells * self.steps / max(self.seconds, 1e-12) / 1e6
