@@ -15,7 +15,9 @@ from pathlib import Path
 from porestudio.errors import OutputError
 
 
-def check_writable(target: str | os.PathLike, *, inputs: tuple[str | os.PathLike, ...] = ()) -> Path:
+def check_writable(
+    target: str | os.PathLike, *, inputs: tuple[str | os.PathLike, ...] = ()
+) -> Path:
     """Check that ``target`` can be written and is not one of ``inputs``.
 
     Parameters
@@ -48,7 +50,9 @@ def check_writable(target: str | os.PathLike, *, inputs: tuple[str | os.PathLike
 
 
 @contextlib.contextmanager
-def atomic_path(target: str | os.PathLike, *, inputs: tuple[str | os.PathLike, ...] = ()) -> Iterator[Path]:
+def atomic_path(
+    target: str | os.PathLike, *, inputs: tuple[str | os.PathLike, ...] = ()
+) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
 
     On any exception the temporary file is removed and ``target`` is left untouched.

@@ -20,7 +20,7 @@ def report(progress: ProgressFn | None, done: int, total: int) -> None:
 
 
 def scaled(progress: ProgressFn | None, start: int, span: int, total: int) -> ProgressFn | None:
-    """A callback mapping a sub-task's ``(done, sub_total)`` onto ``[start, start+span]`` of ``total``.
+    """Map a sub-task's ``(done, sub_total)`` onto ``[start, start+span]`` of ``total``.
 
     Useful when one job runs several sub-jobs (e.g. three flow directions of a tensor).
     """

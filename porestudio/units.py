@@ -77,7 +77,9 @@ def check_voxel_size(voxel_size_m: float | None, *, required: bool = False) -> f
     if not np.isfinite(value) or value <= 0.0:
         raise InputError(f"voxel size must be a positive number of metres, got {voxel_size_m!r}")
     if value > 1e-1:
-        raise InputError(f"voxel size {value} m is larger than 10 cm; give it in metres (e.g. 5e-6)")
+        raise InputError(
+            f"voxel size {value} m is larger than 10 cm; give it in metres (e.g. 5e-6)"
+        )
     return value
 
 

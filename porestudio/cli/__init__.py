@@ -69,7 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"porestudio: error: {exc}", file=sys.stderr)
         return 2
     except MemoryError:
-        print("porestudio: error: out of memory; try a smaller volume or sub-volumes", file=sys.stderr)
+        print(
+            "porestudio: error: out of memory; try a smaller volume or sub-volumes", file=sys.stderr
+        )
         return 2
 
 

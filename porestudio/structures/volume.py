@@ -38,7 +38,9 @@ class Structure:
     def __post_init__(self) -> None:
         pore = np.asarray(self.pore)
         if pore.ndim != 3:
-            raise InputError(f"a structure must be 3D (z, y, x); got an array of shape {pore.shape}")
+            raise InputError(
+                f"a structure must be 3D (z, y, x); got an array of shape {pore.shape}"
+            )
         if min(pore.shape) < 1:
             raise InputError(f"a structure must not be empty; got shape {pore.shape}")
         if pore.dtype != np.bool_:
