@@ -1,0 +1,1 @@
+"""The studio: PySide6 windows over the library packages (the only package that imports Qt)."""

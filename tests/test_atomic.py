@@ -1,0 +1,55 @@
+import os
+import sys
+
+import pytest
+
+from porestudio.atomic import atomic_path, check_writable
+from porestudio.errors import OutputError
+
+
+def test_success_replaces_target_and_leaves_no_temp(tmp_path):
+    target = tmp_path / "out.bin"
+    target.write_bytes(b"old")
+    with atomic_path(target) as tmp:
+        assert tmp != target and tmp.parent == tmp_path
+        tmp.write_bytes(b"new")
+        assert target.read_bytes() == b"old"  # not visible before success
+    assert target.read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.bin"]
+
+
+def test_failure_keeps_existing_file_and_removes_temp(tmp_path):
+    target = tmp_path / "out.bin"
+    target.write_bytes(b"precious")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("killed")
+    assert target.read_bytes() == b"precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.bin"]
+
+
+def test_output_equal_to_input_is_refused(tmp_path):
+    src = tmp_path / "in.tif"
+    src.write_bytes(b"data")
+    with pytest.raises(OutputError, match="same file as the input"):
+        check_writable(src, inputs=(src,))
+    assert src.read_bytes() == b"data"
+
+
+def test_missing_folder_and_directory_targets(tmp_path):
+    with pytest.raises(OutputError, match="does not exist"):
+        check_writable(tmp_path / "nope" / "x.h5")
+    with pytest.raises(OutputError, match="is a directory"):
+        check_writable(tmp_path)
+
+
+@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="root ignores permissions")
+def test_unwritable_folder(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        with pytest.raises(OutputError, match="not writable"):
+            check_writable(ro / "x.h5")
+    finally:
+        ro.chmod(0o700)
