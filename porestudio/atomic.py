@@ -70,6 +70,7 @@ def atomic_path(
         yield tmp
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp, _final_mode(path))
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -77,3 +78,15 @@ def atomic_path(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _final_mode(path: Path) -> int:
+    """Permission bits for the finished file: the old file's, else 0o666 minus the umask.
+
+    ``mkstemp`` creates private (0o600) files; a written result should look like any other.
+    """
+    if path.exists():
+        return path.stat().st_mode & 0o7777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

@@ -53,3 +53,18 @@ def test_unwritable_folder(tmp_path):
             check_writable(ro / "x.h5")
     finally:
         ro.chmod(0o700)
+
+
+def test_new_files_get_normal_permissions_and_old_modes_are_kept(tmp_path):
+    new = tmp_path / "new.bin"
+    with atomic_path(new) as tmp:
+        tmp.write_bytes(b"x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert new.stat().st_mode & 0o777 == 0o666 & ~umask
+    old = tmp_path / "old.bin"
+    old.write_bytes(b"a")
+    old.chmod(0o640)
+    with atomic_path(old) as tmp:
+        tmp.write_bytes(b"b")
+    assert old.stat().st_mode & 0o777 == 0o640

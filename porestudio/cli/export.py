@@ -1,0 +1,104 @@
+"""``porestudio export``: write one structure as STL (3D printing), TIFF stack or VTI."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``export`` sub-command."""
+    p = subparsers.add_parser(
+        "export",
+        help="export a structure as STL, binary TIFF stack or VTI",
+        description=(
+            "Export sample INDEX of a porestudio data set (FILE.h5), or a CT volume (TIFF "
+            "stack, folder of slices), as an STL of the solid phase in mm (for printing), "
+            "a binary TIFF stack (pore = 0, solid = 255, ImageJ voxel size) and/or a VTK "
+            "image (.vti, cell data 'pore', metres)."
+        ),
+    )
+    p.add_argument("input", metavar="FILE.h5|VOLUME.tif", help="data set or CT volume")
+    p.add_argument("--index", type=int, default=0, help="sample of a data set (0)")
+    p.add_argument("--stl", metavar="OUT.stl", help="write the solid phase as binary STL (mm)")
+    p.add_argument("--tiff", metavar="OUT.tif", help="write a binary TIFF stack")
+    p.add_argument("--vti", metavar="OUT.vti", help="write VTK XML image data")
+    p.add_argument(
+        "--skin",
+        type=int,
+        default=0,
+        metavar="N",
+        help="STL: solid frame of N voxels around the four side faces (normal to x, y)",
+    )
+    p.add_argument("--smooth", action="store_true", help="STL: smooth marching-cubes surface")
+    p.add_argument(
+        "--voxel-size",
+        type=float,
+        metavar="M",
+        help="voxel edge in metres (overrides the file's; needed for STL if unknown)",
+    )
+    p.set_defaults(func=run)
+
+
+def load_input(path: str, index: int, voxel_size_m: float | None):
+    """The structure to export: sample ``index`` of a data set, or a CT volume."""
+    from porestudio.errors import InputError
+
+    source = Path(path)
+    if not source.exists():
+        raise InputError(f"input {path} does not exist")
+    if source.is_file() and _is_hdf5(source):
+        from porestudio.structures.dataset import open_dataset
+
+        with open_dataset(source) as ds:
+            n = len(ds)
+            if not 0 <= index < n:
+                raise InputError(f"index {index} is out of range: {path} holds {n} samples")
+            structure = ds.structure(index)
+    else:
+        from porestudio.structures.ct import load_structure
+
+        if index != 0:
+            raise InputError("--index applies to data sets (.h5) only")
+        structure = load_structure(source)
+    if voxel_size_m is not None:
+        structure = structure.replace(voxel_size_m=voxel_size_m)
+    return structure
+
+
+def _is_hdf5(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(8) == b"\x89HDF\r\n\x1a\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler of ``porestudio export``."""
+    from porestudio.atomic import check_writable
+    from porestudio.errors import InputError
+    from porestudio.structures import export
+
+    outputs = [(flag, getattr(args, flag)) for flag in ("stl", "tiff", "vti")]
+    outputs = [(flag, out) for flag, out in outputs if out]
+    if not outputs:
+        raise InputError("nothing to export: give --stl, --tiff and/or --vti")
+    targets = [Path(out).expanduser().absolute() for _, out in outputs]
+    if len(set(targets)) != len(targets):
+        raise InputError("two outputs have the same file name")
+    for out in targets:  # fail before the (possibly long) load
+        check_writable(out, inputs=(args.input,))
+    if args.skin < 0:
+        raise InputError(f"--skin must be >= 0, got {args.skin}")
+    structure = load_input(args.input, args.index, args.voxel_size)
+    writers = {
+        "stl": lambda s, o: export.write_stl(
+            s, o, skin_vox=args.skin, smooth=args.smooth, inputs=(args.input,)
+        ),
+        "tiff": lambda s, o: export.write_tiff(s, o, inputs=(args.input,)),
+        "vti": lambda s, o: export.write_vti(s, o, inputs=(args.input,)),
+    }
+    if args.stl and structure.voxel_size_m is None:
+        raise InputError("the voxel size is unknown: give it with --voxel-size (metres) for STL")
+    for flag, out in outputs:
+        writers[flag](structure, out)
+        print(f"wrote {out}")
+    return 0
