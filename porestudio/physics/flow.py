@@ -97,6 +97,12 @@ class FlowResult:
         Number of fluid voxels updated per step.
     backend : str
         e.g. "cpu-numba", "cuda-triton".
+    wall_force_xyz : ndarray, shape (3,), or None
+        Force the side walls exert on the fluid per time step (x, y, z), lattice units,
+        from momentum exchange on the final populations
+        (:func:`porestudio.physics.lattice.boundary_momentum` with WALL_SPECULAR and
+        WALL_BB links). Needed by the Kuhn off-diagonal permeabilities; None if the
+        backend did not compute it.
     """
 
     mean_velocity_xyz: np.ndarray
@@ -107,6 +113,7 @@ class FlowResult:
     fluid_cells: int
     total_cells: int
     backend: str
+    wall_force_xyz: np.ndarray | None = None
 
     @property
     def mflups(self) -> float:

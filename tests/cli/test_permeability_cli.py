@@ -1,0 +1,88 @@
+"""``porestudio permeability`` on real TIFF stacks and HDF5 datasets."""
+
+import json
+
+import numpy as np
+import pytest
+import tifffile
+
+from porestudio.cli import main
+from porestudio.structures.dataset import DatasetWriter
+
+SQUARE_DUCT = 0.0351442537
+
+
+def _duct(a: int = 6, depth: int = 3) -> np.ndarray:
+    pore = np.zeros((depth, a + 2, a + 2), bool)
+    pore[:, 1:-1, 1:-1] = True
+    return pore
+
+
+@pytest.fixture
+def duct_tif(tmp_path):
+    path = tmp_path / "duct.tif"
+    tifffile.imwrite(path, np.where(_duct(), 0, 255).astype(np.uint8), photometric="minisblack")
+    return path
+
+
+@pytest.fixture
+def dataset(tmp_path):
+    path = tmp_path / "set.h5"
+    with DatasetWriter(path, shape=(3, 8, 8), voxel_size_m=5e-6) as writer:
+        pores = np.stack([_duct(), np.zeros((3, 8, 8), bool)])
+        writer.append(pores)
+    return path
+
+
+def test_json_of_a_tiff_duct_is_the_exact_series(duct_tif, capsys):
+    assert main(["permeability", str(duct_tif), "--axis", "z", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    exact = SQUARE_DUCT * 6**4 / 8**2
+    assert data["k_lu"][2][2] == pytest.approx(exact, rel=1e-3)
+    assert data["method"] == "stokes2d" and data["k_m2"] is None
+    assert data["shape_zyx"] == [3, 8, 8] and data["source"] == "duct.tif"
+
+
+def test_table_with_voxel_size_shows_m2_and_md(duct_tif, capsys):
+    args = ["permeability", str(duct_tif), "--voxel-size", "1e-5", "--method", "lbm"]
+    assert main([*args, "--tol", "1e-5"]) == 0
+    out = capsys.readouterr().out
+    assert "k [m²]" in out and "k [mD]" in out and "k_zz" in out
+    assert "k_xx" in out and "skipped (not percolating" in out
+    assert "converged" in out and "MFLUPS" in out
+
+
+def test_dataset_sample_by_index_uses_its_voxel_size(dataset, capsys):
+    assert main(["permeability", f"{dataset}:0", "--axis", "z", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["voxel_size_m"] == 5e-6
+    assert data["k_m2"][2][2] == pytest.approx(data["k_lu"][2][2] * 25e-12)
+    assert data["source"] == "set.h5:0"
+    assert main(["permeability", f"{dataset}:1", "--json"]) == 0
+    solid = json.loads(capsys.readouterr().out)
+    assert solid["k_lu"][0][0] == 0.0 and "all solid" in solid["notes"][0]
+
+
+@pytest.mark.parametrize(
+    ("suffix", "message"),
+    [(":7", "out of range"), ("", "holds 2 samples")],
+)
+def test_dataset_errors_are_one_line(dataset, capsys, suffix, message):
+    assert main(["permeability", f"{dataset}{suffix}"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_missing_file_and_all_pore_volume(tmp_path, capsys):
+    assert main(["permeability", str(tmp_path / "nope.tif")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    path = tmp_path / "open.tif"
+    tifffile.imwrite(path, np.zeros((4, 4, 4), np.uint8), photometric="minisblack")
+    assert main(["permeability", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "Traceback" not in err
+
+
+def test_index_on_a_tiff_is_refused(duct_tif, capsys):
+    assert main(["permeability", f"{duct_tif}:0"]) == 2
+    assert "not an HDF5 dataset" in capsys.readouterr().err

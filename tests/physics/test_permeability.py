@@ -1,0 +1,133 @@
+"""The permeability driver: modes, shortcuts, symmetries and exact references."""
+
+import json
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from porestudio.errors import InputError
+from porestudio.physics.permeability import permeability
+from porestudio.structures.volume import Structure
+
+SQUARE_DUCT = 0.0351442537
+
+
+def _duct(a: int = 8, depth: int = 3) -> np.ndarray:
+    """A square duct of side ``a`` along z inside a one-voxel solid frame."""
+    pore = np.zeros((depth, a + 2, a + 2), bool)
+    pore[:, 1:-1, 1:-1] = True
+    return pore
+
+
+def _blobs(seed: int, n: int = 12, porosity: float = 0.6) -> np.ndarray:
+    """A small random, periodic, percolating pore space (smoothed noise threshold)."""
+    noise = np.random.default_rng(seed).standard_normal((n, n, n))
+    smooth = ndimage.gaussian_filter(noise, 1.5, mode="wrap")
+    return smooth < np.quantile(smooth, porosity)
+
+
+def test_all_pore_is_rejected_and_all_solid_is_zero():
+    with pytest.raises(InputError, match="unbounded"):
+        permeability(np.ones((4, 4, 4), bool))
+    result = permeability(np.zeros((4, 4, 4), bool), tensor=True)
+    assert np.array_equal(result.k_lu, np.zeros((3, 3)))
+    assert result.runs == () and "all solid" in result.notes[0]
+
+
+def test_non_percolating_axes_are_zero_without_a_run():
+    result = permeability(_duct(), method="lbm")
+    assert result.k_lu[0, 0] == 0.0 and result.k_lu[1, 1] == 0.0
+    assert [r.method for r in result.runs] == ["none", "none", "lbm"]
+    assert any("normal to x" in note for note in result.notes)
+    assert np.isnan(result.k_lu[0, 1])  # off-diagonals not computed without tensor
+
+
+def test_duct_lbm_and_exact_stokes2d_agree_with_the_series():
+    a = 8
+    exact = SQUARE_DUCT * a * a * a * a / (a + 2) ** 2
+    lbm = permeability(_duct(a), axes="z", method="lbm")
+    auto = permeability(_duct(a), axes="z")
+    assert auto.method == "stokes2d" and lbm.method == "lbm"
+    assert auto.k_lu[2, 2] == pytest.approx(exact, rel=1e-3)
+    assert lbm.k_lu[2, 2] == pytest.approx(exact, rel=0.015)
+    assert lbm.runs[0].converged and lbm.runs[0].steps > 0
+    assert np.isnan(lbm.k_lu[0, 0])  # only the requested axis
+
+
+def test_tensor_of_a_rotated_structure_is_the_permuted_tensor():
+    pore = _blobs(1)
+    k = permeability(pore, tensor=True, mode="periodic", tol=1e-7).k_lu
+    rotated = np.ascontiguousarray(np.rot90(pore, axes=(1, 2)))  # a 90° turn about z
+    k_rot = permeability(rotated, tensor=True, mode="periodic", tol=1e-7).k_lu
+    # rot90 over (y, x) arrays: new[y, x] = old[x, n-1-y], so new x = old y, new y = -old x
+    rot = np.array([[0, 1, 0], [-1, 0, 0], [0, 0, 1]])
+    assert np.allclose(k_rot, rot @ k @ rot.T, rtol=2e-3, atol=2e-3 * np.abs(k).max())
+    assert np.all(np.diag(k) > 0)
+
+
+def test_mirror_symmetric_structure_has_zero_off_diagonals():
+    half = _blobs(2, n=12)[:, :, :6]
+    pore = np.concatenate([half, half[:, :, ::-1]], axis=2)  # mirror in x
+    result = permeability(pore, tensor=True, mode="periodic", tol=1e-7)
+    k = result.k_lu
+    scale = np.abs(np.diag(k)).max()
+    assert abs(k[0, 1]) < 1e-4 * scale and abs(k[0, 2]) < 1e-4 * scale
+    assert abs(k[1, 0]) < 1e-4 * scale and abs(k[2, 0]) < 1e-4 * scale
+    assert result.asymmetry < 0.05
+
+
+def test_kuhn_tensor_has_free_slip_runs_and_noslip_diagonal_below_periodic():
+    pore = _blobs(3, n=12, porosity=0.65)
+    kuhn = permeability(pore, tensor=True, mode="kuhn", tol=1e-6)
+    periodic = permeability(pore, axes="all", mode="periodic", tol=1e-6)
+    assert [r.side_bc for r in kuhn.runs] == ["noslip"] * 3 + ["freeslip"] * 3
+    assert np.isfinite(kuhn.k_lu).all()
+    assert np.all(np.diag(kuhn.k_lu) < np.diag(periodic.k_lu))  # wall drag
+    assert kuhn.asymmetry < 0.5
+
+
+def test_extruded_structure_runs_transverse_flow_on_a_one_voxel_slab():
+    section = _blobs(1, n=12)[0]
+    pore = np.repeat(section[None], 5, axis=0)
+    result = permeability(pore, axes="x", mode="periodic", method="lbm")
+    thin = permeability(section[None].copy(), axes="x", mode="periodic", method="lbm")
+    assert "slab" in result.runs[0].note
+    assert result.k_lu[0, 0] == pytest.approx(thin.k_lu[0, 0], rel=1e-6)
+
+
+def test_units_voxel_size_and_json():
+    structure = Structure(_duct(6), voxel_size_m=2e-6)
+    result = permeability(structure, axes="z")
+    assert result.k_m2[2, 2] == pytest.approx(result.k_lu[2, 2] * 4e-12)
+    assert result.k_darcy[2, 2] == pytest.approx(result.k_m2[2, 2] / 9.869233e-13)
+    override = permeability(structure, axes="z", voxel_size_m=1e-6)
+    assert override.k_m2[2, 2] == pytest.approx(result.k_m2[2, 2] / 4)
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["k_lu"][0][0] is None and data["k_lu"][2][2] > 0
+    assert data["runs"][0]["method"] == "stokes2d" and data["voxel_size_m"] == 2e-6
+    assert permeability(_duct(6), axes="z").k_m2 is None
+
+
+def test_progress_reaches_the_total():
+    calls = []
+    permeability(_duct(6), axes="z", method="lbm", progress=lambda d, t: calls.append((d, t)))
+    assert calls and calls[-1][0] <= calls[-1][1]
+    assert all(b[0] >= a[0] for a, b in zip(calls, calls[1:], strict=False))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"mode": "free"}, "mode"), ({"method": "fem"}, "method"), ({"axes": "w"}, "axis"),
+     ({"tol": 0.0}, "tol"), ({"device": "tpu"}, "device"), ({"tau": 0.4}, "tau")],
+)  # fmt: skip
+def test_bad_arguments_are_input_errors(kwargs, match):
+    with pytest.raises(InputError, match=match):
+        permeability(_duct(4), **kwargs)
+
+
+def test_stokes2d_needs_an_extruded_structure_and_a_boolean_array():
+    with pytest.raises(InputError, match="extruded"):
+        permeability(_blobs(5, n=8), axes="x", method="stokes2d")
+    with pytest.raises(InputError, match="boolean"):
+        permeability(np.ones((3, 3, 3), dtype=np.uint8))
