@@ -1,0 +1,206 @@
+"""Export dialog: STL (closed, mm), TIFF stack or VTI, after a print check.
+
+The print check (floating solid islands, pore percolation, minimum wall thickness) runs in
+a worker when the dialog opens; the user may remove the floating islands before writing.
+Writing runs in a worker through :mod:`porestudio.structures.export` (atomic files).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from porestudio.errors import InputError
+from porestudio.gui.feedback import report_error
+from porestudio.gui.jobs import JobManager
+from porestudio.structures.volume import Structure
+
+FORMATS = {"STL (solid, mm)": ".stl", "TIFF stack": ".tif", "VTI (ParaView)": ".vti"}
+
+
+@dataclasses.dataclass(frozen=True)
+class PrintCheck:
+    """What matters before printing a structure."""
+
+    islands: int
+    percolates_xyz: tuple[bool, bool, bool]
+    min_wall_vox: float
+
+
+def print_check(structure: Structure) -> PrintCheck:
+    """Worker: floating solid islands, pore percolation (x, y, z), thinnest wall [voxels]."""
+    from porestudio.structures import morphology as m
+
+    pore = structure.pore
+    return PrintCheck(
+        m.floating_solid_islands(pore), tuple(m.percolates(pore)), m.min_wall_thickness_vox(pore)
+    )
+
+
+def export_structure(
+    structure: Structure,
+    path: str,
+    fmt: str,
+    *,
+    remove_islands: bool = False,
+    skin_vox: int = 0,
+    smooth: bool = False,
+) -> str:
+    """Worker: optionally remove floating solids, then write ``path`` in format ``fmt``.
+
+    Parameters
+    ----------
+    fmt : {".stl", ".tif", ".vti"}
+        Output format.
+    """
+    from porestudio.structures import export
+    from porestudio.structures.morphology import remove_floating_solids
+
+    if remove_islands:
+        structure = structure.replace(pore=remove_floating_solids(structure.pore))
+    if fmt == ".stl":
+        export.write_stl(structure, path, skin_vox=skin_vox, smooth=smooth)
+    elif fmt == ".tif":
+        export.write_tiff(structure, path)
+    elif fmt == ".vti":
+        export.write_vti(structure, path)
+    else:
+        raise InputError(f"unknown export format {fmt!r}")
+    return path
+
+
+class ExportDialog(QtWidgets.QDialog):
+    """Export one structure; emits ``exported(path)`` on success."""
+
+    exported = QtCore.Signal(str)
+
+    def __init__(
+        self, structure: Structure, jobs: JobManager, folder: str = "", parent=None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export structure")
+        self.structure = structure
+        self.jobs = jobs
+        self.check: PrintCheck | None = None
+        self.format_box = QtWidgets.QComboBox()
+        self.format_box.addItems(list(FORMATS))
+        self.format_box.currentIndexChanged.connect(self._format_changed)
+        self.path_edit = QtWidgets.QLineEdit(str(Path(folder or Path.home()) / "structure.stl"))
+        browse = QtWidgets.QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        self.skin_spin = QtWidgets.QSpinBox()
+        self.skin_spin.setRange(0, 50)
+        self.skin_spin.setSuffix(" voxel")
+        self.skin_spin.setToolTip("Solid frame around the four side faces (STL only)")
+        self.smooth_box = QtWidgets.QCheckBox("Smooth surface (marching cubes)")
+        self.islands_box = QtWidgets.QCheckBox("Remove floating solid islands first")
+        self.check_label = QtWidgets.QLabel("Print check: running…")
+        self.check_label.setWordWrap(True)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 1)
+        self.buttons = QtWidgets.QDialogButtonBox(
+            QtWidgets.QDialogButtonBox.StandardButton.Save
+            | QtWidgets.QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.export)
+        self.buttons.rejected.connect(self.reject)
+        self._layout(browse)
+        self.jobs.submit(
+            "print-check",
+            print_check,
+            structure,
+            on_result=self._show_check,
+            description="print check",
+        )
+
+    def _layout(self, browse: QtWidgets.QPushButton) -> None:
+        form = QtWidgets.QFormLayout(self)
+        form.addRow("Format", self.format_box)
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.path_edit, 1)
+        row.addWidget(browse)
+        form.addRow("File", row)
+        form.addRow("Skin", self.skin_spin)
+        form.addRow("", self.smooth_box)
+        form.addRow(self.check_label)
+        form.addRow("", self.islands_box)
+        form.addRow(self.progress)
+        form.addRow(self.buttons)
+        self.resize(520, self.sizeHint().height())
+
+    def set_format(self, suffix: str) -> None:
+        """Pick the format by suffix (``.stl``, ``.tif``, ``.vti``)."""
+        self.format_box.setCurrentIndex(list(FORMATS.values()).index(suffix))
+
+    @property
+    def suffix(self) -> str:
+        """Suffix of the chosen format."""
+        return FORMATS[self.format_box.currentText()]
+
+    def _format_changed(self) -> None:
+        stl = self.suffix == ".stl"
+        self.skin_spin.setEnabled(stl)
+        self.smooth_box.setEnabled(stl)
+        path = Path(self.path_edit.text() or "structure")
+        self.path_edit.setText(str(path.with_suffix(self.suffix)))
+
+    def _browse(self) -> None:
+        name, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export to", self.path_edit.text(), f"*{self.suffix}"
+        )
+        if name:
+            self.path_edit.setText(name)
+
+    def _show_check(self, check: PrintCheck) -> None:
+        self.check = check
+        perc = ", ".join(a for a, ok in zip("xyz", check.percolates_xyz, strict=True) if ok)
+        wall = "no wall" if math.isinf(check.min_wall_vox) else f"{check.min_wall_vox:g} voxels"
+        warn = []
+        if check.islands:
+            warn.append(f"{check.islands} floating solid island(s) would print as loose parts")
+        if not any(check.percolates_xyz):
+            warn.append("the pores do not connect opposite faces: no through-flow")
+        text = (
+            f"Print check: floating solid islands {check.islands}; pores percolate along "
+            f"{perc or 'no axis'}; thinnest wall {wall}."
+        )
+        if warn:
+            text += "<br><span style='color:#b03000'>Warning: " + "; ".join(warn) + "</span>"
+        self.check_label.setText(text)
+        self.islands_box.setChecked(bool(check.islands))
+
+    def export(self) -> None:
+        """Write the file in a worker; the dialog closes on success."""
+        path = self.path_edit.text().strip()
+        if not path:
+            report_error(InputError("give a file name to export to"), self)
+            return
+        self.buttons.setEnabled(False)
+        self.progress.setRange(0, 0)
+        self.jobs.submit(
+            "export",
+            export_structure,
+            self.structure,
+            path,
+            self.suffix,
+            remove_islands=self.islands_box.isChecked(),
+            skin_vox=self.skin_spin.value(),
+            smooth=self.smooth_box.isChecked(),
+            on_result=self._done,
+            on_error=self._failed,
+            description=f"exporting {Path(path).name}",
+        )
+
+    def _failed(self, exc: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        self.progress.setRange(0, 1)
+        report_error(exc, self)
+
+    def _done(self, path: str) -> None:
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self.exported.emit(path)
+        self.accept()

@@ -1,0 +1,348 @@
+"""Properties of the shown structure: morphology at once, permeability on demand.
+
+Morphology (:func:`porestudio.structures.morphology.summary`) and the permeability tensor
+(:func:`porestudio.physics.permeability.permeability`) run in workers; the permeability job
+reports progress and can be cancelled. Values are kept in lattice units and converted for
+display only (:mod:`porestudio.units`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+from PySide6 import QtCore, QtWidgets
+
+from porestudio.errors import Cancelled, InputError
+from porestudio.gui.feedback import report_error
+from porestudio.gui.jobs import JobManager
+from porestudio.gui.table_model import format_value
+from porestudio.structures.volume import Structure
+from porestudio.units import permeability_from_lattice, unit_label
+
+log = logging.getLogger(__name__)
+
+UNIT_CHOICES = (("voxel² (lattice)", "lu"), ("m²", "m2"), ("mD", "mD"))
+
+
+def morphology_summary(structure: Structure) -> dict[str, Any]:
+    """Worker: :func:`porestudio.structures.morphology.summary` of a structure."""
+    from porestudio.structures.morphology import summary
+
+    return summary(structure)
+
+
+def compute_permeability(
+    structure: Structure, *, tensor: bool, mode: str, method: str, device: str, progress=None
+):
+    """Worker: the permeability tensor of a structure (see physics.permeability).
+
+    ``device`` ("auto", "cpu", "cuda") is resolved here, so the solver always gets a
+    concrete device (torch was imported on the GUI thread at start-up).
+    """
+    from porestudio.physics.device import resolve_device
+    from porestudio.physics.permeability import permeability
+
+    return permeability(
+        structure,
+        tensor=tensor,
+        mode=mode,
+        method=method,
+        device=resolve_device(device),
+        progress=progress,
+    )
+
+
+def save_permeability(path: str, index: int, result: Any, mode: str) -> str:
+    """Worker: store one sample's tensor in its dataset (atomic rewrite)."""
+    from porestudio.structures.dataset import write_properties
+
+    attrs = {"unit": "voxel^2", "method": str(result.method), "tensor_mode": mode}
+    write_properties(
+        path,
+        {"permeability_lu": np.asarray(result.k_lu, dtype=float)[None]},
+        indices=[index],
+        attrs={"permeability_lu": attrs},
+    )
+    return path
+
+
+class PropertiesPanel(QtWidgets.QWidget):
+    """Morphology and permeability of one structure.
+
+    Signals
+    -------
+    dataset_changed(str)
+        A dataset file was rewritten (permeability saved): reload it.
+    unit_changed(str)
+        The permeability unit was switched (lu, m2, mD).
+    """
+
+    dataset_changed = QtCore.Signal(str)
+    unit_changed = QtCore.Signal(str)
+
+    def __init__(self, jobs: JobManager, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.jobs = jobs
+        self.device = "auto"
+        self.structure: Structure | None = None
+        self.origin: tuple[str, int] | None = None
+        self.summary: dict[str, Any] | None = None
+        self.result: Any = None
+        self._result_mode = "kuhn"
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        self.title = QtWidgets.QLabel("no structure")
+        self.title.setWordWrap(True)
+        layout.addWidget(self.title)
+        layout.addWidget(self._build_morphology())
+        layout.addWidget(self._build_permeability())
+        layout.addStretch(1)
+
+    # --- layout ------------------------------------------------------------------------
+    def _build_morphology(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("Morphology")
+        form = QtWidgets.QFormLayout(box)
+        self.fields: dict[str, QtWidgets.QLabel] = {}
+        for key, label in (
+            ("voxel", "Voxel size"),
+            ("porosity", "Porosity"),
+            ("percolation", "Pore percolation x/y/z"),
+            ("islands", "Floating solid islands"),
+            ("surface", "Specific surface"),
+        ):
+            self.fields[key] = QtWidgets.QLabel("—")
+            self.fields[key].setObjectName(f"field-{key}")
+            self.fields[key].setTextInteractionFlags(
+                QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
+            )
+            form.addRow(label, self.fields[key])
+        return box
+
+    def _build_permeability(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("Permeability")
+        grid = QtWidgets.QGridLayout(box)
+        self.tensor_box = QtWidgets.QCheckBox("Full tensor")
+        self.tensor_box.setToolTip("Off: the three diagonal components; on: all nine")
+        self.mode_box = QtWidgets.QComboBox()
+        self.mode_box.addItems(["kuhn", "periodic"])
+        self.mode_box.setToolTip("kuhn: walled sides (paper); periodic: periodic sides")
+        self.method_box = QtWidgets.QComboBox()
+        self.method_box.addItems(["auto", "lbm", "stokes2d"])
+        self.unit_box = QtWidgets.QComboBox()
+        for text, unit in UNIT_CHOICES:
+            self.unit_box.addItem(text, unit)
+        self.unit_box.currentIndexChanged.connect(self._unit_changed)
+        self.compute_button = QtWidgets.QPushButton("Compute")
+        self.compute_button.clicked.connect(self.compute)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.setEnabled(False)
+        self.save_button = QtWidgets.QPushButton("Save to dataset")
+        self.save_button.setEnabled(False)
+        self.save_button.clicked.connect(self.save_to_dataset)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self._build_tensor_table()
+        self.run_info = QtWidgets.QLabel("")
+        self.run_info.setWordWrap(True)
+        self._layout_permeability(grid)
+        return box
+
+    def _build_tensor_table(self) -> None:
+        self.tensor_table = QtWidgets.QTableWidget(3, 3)
+        self.tensor_table.setHorizontalHeaderLabels(list("xyz"))
+        self.tensor_table.setVerticalHeaderLabels(list("xyz"))
+        self.tensor_table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tensor_table.horizontalHeader().setSectionResizeMode(
+            QtWidgets.QHeaderView.ResizeMode.Stretch
+        )
+        self.tensor_table.setFixedHeight(self.tensor_table.sizeHint().height() // 2 + 30)
+
+    def _layout_permeability(self, grid: QtWidgets.QGridLayout) -> None:
+        grid.addWidget(QtWidgets.QLabel("Sides"), 0, 0)
+        grid.addWidget(self.mode_box, 0, 1)
+        grid.addWidget(self.tensor_box, 0, 2)
+        grid.addWidget(QtWidgets.QLabel("Method"), 1, 0)
+        grid.addWidget(self.method_box, 1, 1)
+        grid.addWidget(QtWidgets.QLabel("Unit"), 2, 0)
+        grid.addWidget(self.unit_box, 2, 1)
+        row = QtWidgets.QHBoxLayout()
+        for w in (self.compute_button, self.cancel_button, self.save_button):
+            row.addWidget(w)
+        grid.addLayout(row, 3, 0, 1, 3)
+        grid.addWidget(self.progress, 4, 0, 1, 3)
+        grid.addWidget(self.tensor_table, 5, 0, 1, 3)
+        grid.addWidget(self.run_info, 6, 0, 1, 3)
+
+    # --- structure ---------------------------------------------------------------------
+    def set_structure(
+        self, structure: Structure | None, title: str = "", origin: tuple[str, int] | None = None
+    ) -> None:
+        """Show a new structure: morphology starts at once, permeability is cleared.
+
+        Parameters
+        ----------
+        structure : Structure or None
+            What to describe.
+        title : str
+            Heading.
+        origin : (dataset path, index), optional
+            Where the structure is stored (enables "Save to dataset").
+        """
+        self.jobs.invalidate("permeability")
+        self._idle()
+        self.structure, self.origin, self.summary = structure, origin, None
+        self._set_result(None)
+        for label in self.fields.values():
+            label.setText("…" if structure is not None else "—")
+        self.title.setText(title or ("no structure" if structure is None else "structure"))
+        if structure is None:
+            return
+        self._show_voxel()
+        self.jobs.submit(
+            "summary",
+            morphology_summary,
+            structure,
+            on_result=self._show_summary,
+            description="morphology",
+        )
+
+    def _show_voxel(self) -> None:
+        vox = self.structure.voxel_size_m if self.structure is not None else None
+        self.fields["voxel"].setText("unknown" if vox is None else f"{vox * 1e6:.4g} µm")
+
+    def _show_summary(self, summary: dict[str, Any]) -> None:
+        self.summary = summary
+        perc = " / ".join("yes" if summary[f"percolates_{a}"] else "no" for a in "xyz")
+        surface = f"{summary['specific_surface_per_voxel']:.4g} 1/voxel"
+        if summary.get("specific_surface_per_m"):
+            surface += f" ({summary['specific_surface_per_m']:.4g} 1/m)"
+        self.fields["porosity"].setText(f"{summary['porosity']:.4f}")
+        self.fields["percolation"].setText(perc)
+        self.fields["islands"].setText(str(summary["floating_solid_islands"]))
+        self.fields["surface"].setText(surface)
+
+    # --- permeability ------------------------------------------------------------------
+    def compute(self) -> None:
+        """Start the permeability computation of the shown structure."""
+        if self.structure is None:
+            report_error(InputError("no structure selected: pick a sample first"), self)
+            return
+        self._set_result(None)
+        self.compute_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setRange(0, 0)  # busy until the first progress report
+        mode = self.mode_box.currentText()
+        self.jobs.submit(
+            "permeability",
+            compute_permeability,
+            self.structure,
+            tensor=self.tensor_box.isChecked(),
+            mode=mode,
+            method=self.method_box.currentText(),
+            device=self.device,
+            progress=True,
+            on_result=lambda r, m=mode: self._done(r, m),
+            on_progress=self._progress,
+            on_error=self._failed,
+            description="permeability",
+        )
+
+    def cancel(self) -> None:
+        """Cancel a running permeability computation."""
+        self.jobs.cancel("permeability")
+
+    def busy(self) -> bool:
+        """Whether a permeability computation is running."""
+        return self.jobs.busy("permeability")
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+
+    def _idle(self) -> None:
+        self.compute_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.progress.setRange(0, 1)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._idle()
+        self.progress.setValue(0)
+        if isinstance(exc, Cancelled):
+            self.run_info.setText("cancelled")
+        else:
+            self.run_info.setText("failed")
+            report_error(exc, self)
+
+    def _done(self, result: Any, mode: str) -> None:
+        self._idle()
+        self.progress.setValue(1)
+        self._result_mode = mode
+        self._set_result(result)
+
+    def _set_result(self, result: Any) -> None:
+        self.result = result
+        self.save_button.setEnabled(result is not None and self.origin is not None)
+        self._show_tensor()
+        self.run_info.setText(_describe_runs(result) if result is not None else "")
+
+    def _unit_changed(self) -> None:
+        self._show_tensor()
+        self.unit_changed.emit(self.unit)
+
+    @property
+    def unit(self) -> str:
+        """Display unit of the permeability (lu, m2, mD)."""
+        return str(self.unit_box.currentData())
+
+    def set_unit(self, unit: str) -> None:
+        """Select the display unit (lu, m2, mD)."""
+        index = self.unit_box.findData(unit)
+        if index >= 0:
+            self.unit_box.setCurrentIndex(index)
+
+    def _show_tensor(self) -> None:
+        self.tensor_table.clearContents()
+        if self.result is None:
+            return
+        k, unit = np.asarray(self.result.k_lu, dtype=float), self.unit
+        vox = self.structure.voxel_size_m if self.structure is not None else None
+        if unit != "lu" and vox is None:
+            unit = "lu"
+        shown = np.asarray(permeability_from_lattice(k, unit, vox))
+        self.tensor_table.setToolTip(f"permeability [{unit_label(unit)}], rows/columns x, y, z")
+        for i in range(3):
+            for j in range(3):
+                item = QtWidgets.QTableWidgetItem(format_value(float(shown[i, j])))
+                item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight)
+                self.tensor_table.setItem(i, j, item)
+
+    def save_to_dataset(self) -> None:
+        """Store the computed tensor in the sample's dataset (permeability_lu)."""
+        if self.result is None or self.origin is None:
+            return
+        path, index = self.origin
+        self.save_button.setEnabled(False)
+        self.jobs.submit(
+            "save-permeability",
+            save_permeability,
+            path,
+            index,
+            self.result,
+            self._result_mode,
+            on_result=self.dataset_changed.emit,
+            description="saving permeability",
+        )
+
+
+def _describe_runs(result: Any) -> str:
+    """One line per flow run: axis, method, steps, convergence, time."""
+    lines = [f"method {result.method}, porosity {result.porosity:.4f}"]
+    for run in getattr(result, "runs", ()):
+        state = "converged" if run.converged else "NOT converged"
+        lines.append(f"{run.axis}: {run.backend}, {run.steps} steps, {state}, {run.seconds:.2f} s")
+    lines += list(getattr(result, "notes", ()))
+    return "\n".join(lines)

@@ -1,0 +1,121 @@
+"""Fixtures of the studio tests: private settings, small real datasets, a main window.
+
+The tests run under Xvfb (pytest-xvfb) with the real QtInteractor; never set
+QT_QPA_PLATFORM=offscreen (QOpenGLWidget cannot render there).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from porestudio.gui.feedback import reporter
+
+CT_FIBERFORM = Path(__file__).resolve().parents[2] / "resources/ct/fiberform_puma/100_fiberform.tif"
+
+
+@pytest.fixture(autouse=True)
+def _private_settings(tmp_path, monkeypatch, qapp):
+    """Every test writes its QSettings under its own tmp folder, never the user's."""
+    folder = tmp_path / "qsettings"
+    folder.mkdir()
+    fmt = QtCore.QSettings.Format.IniFormat
+    QtCore.QSettings.setPath(fmt, QtCore.QSettings.Scope.UserScope, str(folder))
+    QtCore.QSettings.setPath(fmt, QtCore.QSettings.Scope.SystemScope, str(folder))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    yield
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """A Settings object backed by an INI file in tmp_path."""
+    from porestudio.gui.settings import Settings
+
+    q = QtCore.QSettings(str(tmp_path / "porestudio.ini"), QtCore.QSettings.Format.IniFormat)
+    return Settings(q)
+
+
+@pytest.fixture
+def errors():
+    """Errors reported through report_error during the test (no dialogs pop up)."""
+    rep = reporter()
+    rep.show_dialogs = False
+    start = len(rep.history)
+
+    class _Errors:
+        @property
+        def messages(self) -> list[str]:
+            return rep.history[start:]
+
+    yield _Errors()
+    rep.show_dialogs = True
+
+
+@pytest.fixture(scope="session")
+def dataset_dir(tmp_path_factory) -> Path:
+    """A folder with small real datasets (written once per session; copy before changing)."""
+    from porestudio.structures.dataset import DatasetWriter
+    from porestudio.structures.generators import grf, squares
+
+    folder = tmp_path_factory.mktemp("datasets")
+    grfs = [
+        grf(7, index=i, shape=(24, 24, 24), porosity=0.55, correlation_length_vox=3.0)
+        for i in range(5)
+    ]
+    k = np.full((5, 3, 3), np.nan)
+    k[1] = np.diag([0.5, 0.7, 0.9])
+    with DatasetWriter(folder / "grf.h5", shape=(24, 24, 24), voxel_size_m=2e-6) as w:
+        w.append(
+            np.stack([s.pore for s in grfs]),
+            provenance=[s.provenance for s in grfs],
+            properties={"permeability_lu": k},
+        )
+    sq = [squares(3, index=i, size=20, depth=6, pore_size=4, n_pores=(3, 6)) for i in range(3)]
+    with DatasetWriter(folder / "squares.h5", shape=(6, 20, 20), voxel_size_m=1e-5) as w:
+        w.append(np.stack([s.pore for s in sq]), provenance=[s.provenance for s in sq])
+    return folder
+
+
+@pytest.fixture
+def grf_dataset(dataset_dir, tmp_path) -> Path:
+    """A private copy of the 5-sample 24³ GRF dataset (voxel 2 µm)."""
+    return Path(shutil.copy(dataset_dir / "grf.h5", tmp_path / "grf.h5"))
+
+
+@pytest.fixture
+def squares_dataset(dataset_dir, tmp_path) -> Path:
+    """A private copy of the 3-sample extruded squares dataset (6×20×20, voxel 10 µm)."""
+    return Path(shutil.copy(dataset_dir / "squares.h5", tmp_path / "squares.h5"))
+
+
+@pytest.fixture
+def window(qtbot, settings, errors):
+    """A shown main window with private settings (closed at the end of the test)."""
+    from porestudio.gui.main_window import MainWindow
+
+    win = MainWindow(settings=settings)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+
+
+@pytest.fixture
+def wait_idle(qtbot):
+    """``wait_idle(jobs, timeout_s=60)``: process events until ``jobs`` has no job left."""
+
+    def wait(jobs, timeout_s: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while jobs.busy():
+            assert time.monotonic() < deadline, "background jobs did not finish"
+            qtbot.wait(20)
+        qtbot.wait(20)
+        QtWidgets.QApplication.processEvents()
+
+    return wait
