@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,6 +34,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="STL: solid frame of N voxels around the four side faces (normal to x, y)",
     )
     p.add_argument("--smooth", action="store_true", help="STL: smooth marching-cubes surface")
+    p.add_argument(
+        "--remove-islands",
+        action="store_true",
+        help=(
+            "turn floating solid islands (solid touching no face of the volume, face "
+            "connectivity; they would print as loose parts) into pore before writing"
+        ),
+    )
     p.add_argument(
         "--voxel-size",
         type=float,
@@ -66,6 +77,25 @@ def load_input(path: str, index: int, voxel_size_m: float | None):
     return structure
 
 
+def remove_islands(structure):
+    """``structure`` without its floating solid islands (reported on stdout)."""
+    import numpy as np
+
+    from porestudio.structures.morphology import floating_solid_islands, remove_floating_solids
+
+    count = floating_solid_islands(structure.pore)
+    if count:
+        pore = remove_floating_solids(structure.pore)
+        voxels = int(np.count_nonzero(pore & ~structure.pore))
+        provenance = {**structure.provenance, "floating_solids_removed": count}
+        structure = structure.replace(pore=pore, provenance=provenance)
+        log.info("removed %d floating solid island(s), %d voxels", count, voxels)
+        print(f"removed {count} floating solid island(s) ({voxels} voxels)")
+    else:
+        print("no floating solid island to remove")
+    return structure
+
+
 def _is_hdf5(path: Path) -> bool:
     with open(path, "rb") as fh:
         return fh.read(8) == b"\x89HDF\r\n\x1a\n"
@@ -89,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
     if args.skin < 0:
         raise InputError(f"--skin must be >= 0, got {args.skin}")
     structure = load_input(args.input, args.index, args.voxel_size)
+    if args.remove_islands:
+        structure = remove_islands(structure)
     writers = {
         "stl": lambda s, o: export.write_stl(
             s, o, skin_vox=args.skin, smooth=args.smooth, inputs=(args.input,)

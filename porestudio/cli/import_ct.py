@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--remove-islands",
         action="store_true",
-        help="fill solid islands that touch no face of the sample",
+        help="remove floating solid islands (they become pore) that touch no face of the sample",
     )
     p.add_argument(
         "--remove-disconnected",

@@ -10,13 +10,21 @@ Encodings
   ImageJ metadata carries ``spacing`` and ``unit='um'`` (voxel size in micrometres, also
   in the X/Y resolution tags) so Fiji and porestudio read the voxel size back; the
   provenance JSON is stored in ImageJ's ``Info`` property.
-* **STL**: binary, the closed voxel-exact boundary of the **solid** phase (what gets
-  printed) in **millimetres**; the voxel size is required (an STL at a guessed scale would
-  print silently wrong). The volume is padded by one empty voxel so the surface is closed;
-  ``skin_vox`` adds a solid frame of that many voxels *outside* the four side faces
-  (normal to x and y), leaving the z faces open for flow; ``smooth`` contours a slightly
-  blurred mask by marching cubes instead. Solid voxels touching only along an edge or a
-  corner give non-manifold edges/vertices in the voxel-exact surface (still closed).
+* **STL**: binary, the boundary of the **solid** phase (what gets printed) in
+  **millimetres**, closed and 2-manifold (every edge in exactly two triangles, no pinched
+  vertex, consistently oriented outward) so slicers accept it; the voxel size is required
+  (an STL at a guessed scale would print silently wrong). The volume is padded by empty
+  voxels on all six sides, so the surface is closed on every face of the box. The default
+  surface is voxel-exact: solid voxels touching only along an edge or at a corner are
+  kept apart (the solid is face-connected, as for floating islands) by splitting the
+  contact by 1/1000 voxel (see :mod:`porestudio.structures._mesh`); the volume equals the
+  solid voxel volume to ~1e-7. ``skin_vox`` adds a solid frame of that many voxels
+  *outside* the four side faces (normal to x and y): a tube open at both z ends so flow
+  can pass, whose own surface is of course closed too. ``smooth`` contours a slightly
+  blurred mask by marching cubes instead (also closed and manifold; volume within a few
+  per cent of the voxel volume). Floating solid islands print as loose parts: a warning
+  says how many; ``porestudio export --remove-islands`` (or
+  :func:`porestudio.structures.morphology.remove_floating_solids`) removes them.
 * **VTI**: VTK XML image data with cell data ``pore`` (uint8, 1 = pore), spacing and
   origin in metres (1 and a ``units = voxel`` note when the voxel size is unknown), and the
   provenance as field data.
@@ -94,7 +102,7 @@ def write_stl(
     smooth: bool = False,
     inputs: tuple[PathLike, ...] = (),
 ) -> Path:
-    """Write the solid phase as a closed binary STL surface in millimetres.
+    """Write the solid phase as a closed, manifold binary STL surface in millimetres.
 
     Parameters
     ----------
@@ -107,7 +115,8 @@ def write_stl(
         y (0 = none); the part then spans ``[0, (nx + 2 skin) dx] × [0, (ny + 2 skin) dx]
         × [0, nz dx]`` in mm.
     smooth : bool
-        Marching-cubes surface of a lightly blurred mask instead of voxel faces.
+        Marching-cubes surface of a lightly blurred mask instead of voxel faces
+        (edge- and corner-only contacts are split in the voxel-exact surface).
     inputs : tuple of paths
         Files the caller read; writing over one of them raises OutputError.
 
@@ -150,8 +159,9 @@ def _warn_islands(pore: np.ndarray) -> None:
     islands = floating_solid_islands(pore)
     if islands:
         log.warning(
-            "%d floating solid island(s) will print as loose parts; "
-            "remove them with morphology.remove_floating_solids",
+            "%d floating solid island(s) (touching no face of the volume, face "
+            "connectivity) will print as loose parts; remove them with "
+            "`porestudio export --remove-islands` (morphology.remove_floating_solids)",
             islands,
         )
 

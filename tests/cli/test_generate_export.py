@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import numpy as np
 import pytest
 import pyvista as pv
 import tifffile
 
 from porestudio.cli import main
+from porestudio.structures import Structure, export
 from porestudio.structures.dataset import open_dataset
 from porestudio.structures.generators import grf, squares
 from porestudio.structures.morphology import is_extruded
 
+BEREA = Path(__file__).parents[2] / "resources" / "ct" / "berea_openpnm"
+BEREA = BEREA / "berea_200_pore0_solid255.tif"
 SQUARES = ["--size", "30", "--depth", "6", "--pore-size", "5", "--n-pores", "3", "8"]
 
 
@@ -99,6 +105,59 @@ def test_export_from_dataset(tmp_path, squares_h5, capsys):
     assert np.allclose(mesh.bounds[1::2], [3.2, 3.2, 0.6], atol=1e-5)  # (30 + 2) × 0.1 mm
     grid = pv.read(vti)
     assert np.allclose(grid.spacing, 1e-4)
+
+
+def _edge_uses(path) -> np.ndarray:
+    """How many triangles use each edge of an STL, vertices merged by float32 coordinates."""
+    record = np.dtype([("n", "<f4", (3,)), ("v", "<f4", (3, 3)), ("a", "<u2")])
+    tri = np.fromfile(path, record, offset=84)["v"].reshape(-1, 3)
+    _, vertex = np.unique(tri.view(np.dtype((np.void, 12))), return_inverse=True)
+    faces = vertex.reshape(-1, 3).astype(np.int64)
+    a, b = faces.ravel(), faces[:, [1, 2, 0]].ravel()
+    key = np.minimum(a, b) * (faces.max() + 1) + np.maximum(a, b)
+    return np.unique(key, return_counts=True)[1]
+
+
+def test_export_of_real_berea_subvolume_is_closed_and_manifold(tmp_path, capsys):
+    h5 = tmp_path / "berea.h5"
+    args = ["import-ct", str(BEREA), "--out", str(h5), "--subvolume", "100", "--stride", "100"]
+    assert main(args) == 0
+    for skin in (0, 2):
+        stl = tmp_path / f"b{skin}.stl"
+        assert main(["export", str(h5), "--stl", str(stl), "--skin", str(skin)]) == 0
+        mesh = pv.read(stl)
+        assert mesh.n_open_edges == 0 and mesh.is_manifold  # counts non-manifold edges too
+        assert np.all(_edge_uses(stl) == 2), "every edge in exactly two triangles"
+        side = (100 + 2 * skin) * 5.345e-3
+        assert np.allclose(mesh.bounds, [0, side, 0, side, 0, 0.5345], atol=1e-5)
+
+
+def _with_island() -> Structure:
+    pore = np.ones((6, 7, 8), bool)
+    pore[:, :, 0] = False  # a wall on the x = 0 face: kept
+    pore[3, 3, 4] = pore[3, 4, 4] = False  # a loose two-voxel island
+    return Structure(pore, 1e-4)
+
+
+def test_export_remove_islands(tmp_path, capsys, caplog):
+    src = export.write_tiff(_with_island(), tmp_path / "in.tif")
+    out_tif, out_stl = tmp_path / "out.tif", tmp_path / "out.stl"
+    with caplog.at_level(logging.WARNING):
+        assert main(["export", str(src), "--stl", str(out_stl)]) == 0
+    assert "1 floating solid island" in caplog.text and "--remove-islands" in caplog.text
+    assert pv.read(out_stl).volume == pytest.approx((6 * 7 + 2) * 0.1**3, rel=1e-5)
+    caplog.clear()
+    args = ["export", str(src), "--stl", str(out_stl), "--tiff", str(out_tif)]
+    assert main([*args, "--remove-islands"]) == 0
+    assert "removed 1 floating solid island(s) (2 voxels)" in capsys.readouterr().out
+    assert "island" not in caplog.text
+    wall = np.zeros((6, 7, 8), bool)
+    wall[:, :, 0] = True
+    np.testing.assert_array_equal(tifffile.imread(out_tif) == 255, wall)
+    assert pv.read(out_stl).volume == pytest.approx(6 * 7 * 0.1**3, rel=1e-5)
+    clean = ["export", str(out_tif), "--vti", str(tmp_path / "c.vti"), "--remove-islands"]
+    assert main(clean) == 0
+    assert "no floating solid island" in capsys.readouterr().out
 
 
 def test_export_from_tiff_with_voxel_size(tmp_path, squares_h5):
