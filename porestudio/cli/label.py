@@ -1,0 +1,111 @@
+"""``porestudio label``: fill porosity and permeability of every sample of a dataset."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from porestudio.cli._common import print_json, progress_bar
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``label`` sub-command."""
+    p = subparsers.add_parser(
+        "label",
+        help="compute porosity and permeability for every unlabelled sample of a dataset",
+        description=(
+            "Label every sample of FILE.h5 that lacks porosity or the requested permeability. "
+            "Resumable: a killed run continues where it stopped (results are journaled in "
+            "FILE.h5.labels.journal). Failing samples are recorded (label_status = 2, "
+            "label_message) and the campaign goes on."
+        ),
+    )
+    p.add_argument("file", metavar="FILE.h5", help="porestudio HDF5 dataset")
+    p.add_argument(
+        "--method",
+        choices=("auto", "lbm", "stokes2d"),
+        default="auto",
+        help="auto: exact extruded solver where the sample is extruded along the flow, LBM "
+        "otherwise (default)",
+    )
+    p.add_argument("--tensor", action="store_true", help="full 3x3 tensor (Kuhn off-diagonals)")
+    p.add_argument(
+        "--axis", choices=("x", "y", "z", "all"), default="all", help="flow axis (default all)"
+    )
+    p.add_argument(
+        "--mode",
+        choices=("kuhn", "periodic"),
+        default="kuhn",
+        help="side boundaries: kuhn (no-slip, plus free-slip for the tensor) or periodic",
+    )
+    p.add_argument("--collision", choices=("trt", "bgk"), default="trt", help="LBM collision")
+    p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu", help="LBM device")
+    p.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes (default: cores - 1; 0 or 1 = in this process)",
+    )
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786"
+    )
+    p.add_argument("--tol", type=float, default=1e-6, help="LBM convergence tolerance")
+    p.add_argument("--max-steps", type=int, metavar="N", help="LBM step limit per run")
+    p.add_argument(
+        "--refine", type=int, default=4, help="sub-pixels per pixel of the extruded solver"
+    )
+    p.add_argument(
+        "--si", action="store_true", help="also store permeability_m2 (needs the voxel size)"
+    )
+    p.add_argument("--retry-failed", action="store_true", help="label failed samples again")
+    p.add_argument(
+        "--flush-every",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="merge finished results into the file at least this often (default 300)",
+    )
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler of ``porestudio label``."""
+    from porestudio.physics.campaign import label_dataset
+
+    with progress_bar("labelling", unit="sample") as bar:
+        summary = label_dataset(
+            args.file,
+            method=args.method,
+            tensor=args.tensor,
+            axes=args.axis,
+            device=args.device,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=bar,
+            mode=args.mode,
+            collision=args.collision,
+            tol=args.tol,
+            max_steps=args.max_steps,
+            refine=args.refine,
+            si=args.si,
+            retry_failed=args.retry_failed,
+            flush_seconds=args.flush_every,
+        )
+    if args.json:
+        print_json(summary.to_dict())
+        return 0
+    methods = ", ".join(f"{k}: {v}" for k, v in sorted(summary.methods.items())) or "-"
+    print(
+        f"{summary.path}: {summary.total} samples; labelled {summary.labelled} "
+        f"(ok {summary.ok}, failed {summary.failed}), skipped {summary.skipped}, "
+        f"recovered {summary.recovered} from an interrupted run"
+    )
+    print(
+        f"{summary.seconds:.1f} s, {summary.samples_per_second:.1f} samples/s; methods: {methods}"
+    )
+    if summary.non_percolating:
+        print(f"{summary.non_percolating} samples do not percolate along an axis (k = 0 there)")
+    for index, message in summary.failures[:5]:
+        print(f"  sample {index} failed: {message}", file=sys.stderr)
+    return 0
