@@ -123,7 +123,8 @@ def main() -> int:
         "The generator follows section 4.1 as written: a pore count uniform in 10..40 has an",
         "expected porosity of exactly 0.25. The paper's mean is 0.002 lower (its standard error",
         "over 48,831 samples is 0.0004), so its set was not exactly uniform in the count — e.g.",
-        "a few samples removed; the spread, the quartiles and the range agree.",
+        "a few samples removed; the spread, the range and the lower quartiles agree, and the 75 %"
+        " quartile sits one pore (0.01) higher, in line with the slightly higher mean.",
     ]
     (ROOT / "docs" / "foundation_checks.md").write_text("\n".join(doc) + "\n")
     print("\n".join(doc))
