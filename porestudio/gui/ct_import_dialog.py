@@ -124,6 +124,7 @@ class CtImportDialog(QtWidgets.QDialog):
     def _bottom_row(self) -> QtWidgets.QHBoxLayout:
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 1)
+        self.progress.hide()  # shown while scanning or importing
         self.import_button = QtWidgets.QPushButton("Import")
         self.import_button.setDefault(True)
         self.import_button.clicked.connect(self.start_import)
@@ -134,6 +135,7 @@ class CtImportDialog(QtWidgets.QDialog):
         close.clicked.connect(self.reject)
         row = QtWidgets.QHBoxLayout()
         row.addWidget(self.progress, 1)
+        row.addStretch(0)
         for w in (self.import_button, self.cancel_button, close):
             row.addWidget(w)
         return row
@@ -192,6 +194,7 @@ class CtImportDialog(QtWidgets.QDialog):
         self.source_info.setText("")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
+        self.progress.hide()
         if not isinstance(exc, Cancelled):
             report_error(exc, self)
 
@@ -206,6 +209,7 @@ class CtImportDialog(QtWidgets.QDialog):
         self._setup_sliders(scan)
         self.options_box.set_volume(scan.shape, scan.voxel_size_m)
         self.progress.setRange(0, 1)
+        self.progress.hide()
         self._set_ready(True)
 
     def _setup_sliders(self, scan: CtScan) -> None:
@@ -344,6 +348,7 @@ class CtImportDialog(QtWidgets.QDialog):
         return self.jobs.busy("ct-import")
 
     def _show_progress(self, done: int, total: int) -> None:
+        self.progress.show()
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
 
@@ -351,6 +356,7 @@ class CtImportDialog(QtWidgets.QDialog):
         self.import_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.progress.setValue(0)
+        self.progress.hide()
         if isinstance(exc, Cancelled):
             self.source_info.setText("import cancelled: no dataset was written")
         else:

@@ -2,6 +2,8 @@
 
 The print check (floating solid islands, pore percolation, minimum wall thickness) runs in
 a worker when the dialog opens; the user may remove the floating islands before writing.
+The voxel size is asked for (µm, prefilled when known): an STL in millimetres needs it,
+and structures of synthetic datasets (lattice units) have none.
 Writing runs in a worker through :mod:`porestudio.structures.export` (atomic files).
 """
 
@@ -14,6 +16,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 
 from porestudio.errors import InputError
+from porestudio.gui.ct_import_parts import parse_voxel_um
 from porestudio.gui.feedback import report_error
 from porestudio.gui.jobs import JobManager
 from porestudio.structures.volume import Structure
@@ -91,6 +94,7 @@ class ExportDialog(QtWidgets.QDialog):
         self.path_edit = QtWidgets.QLineEdit(str(Path(folder or Path.home()) / "structure.stl"))
         browse = QtWidgets.QPushButton("Browse…")
         browse.clicked.connect(self._browse)
+        self._build_voxel(structure.voxel_size_m)
         self.skin_spin = QtWidgets.QSpinBox()
         self.skin_spin.setRange(0, 50)
         self.skin_spin.setSuffix(" voxel")
@@ -101,6 +105,7 @@ class ExportDialog(QtWidgets.QDialog):
         self.check_label.setWordWrap(True)
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 1)
+        self.progress.hide()  # shown while writing
         self.buttons = QtWidgets.QDialogButtonBox(
             QtWidgets.QDialogButtonBox.StandardButton.Save
             | QtWidgets.QDialogButtonBox.StandardButton.Cancel
@@ -116,6 +121,25 @@ class ExportDialog(QtWidgets.QDialog):
             description="print check",
         )
 
+    def _build_voxel(self, known: float | None) -> None:
+        self.voxel_edit = QtWidgets.QLineEdit("" if known is None else f"{known * 1e6:.6g}")
+        self.voxel_edit.setObjectName("export-voxel-size")
+        self.voxel_edit.setPlaceholderText("unknown — needed for STL")
+        self.voxel_edit.setToolTip("Edge of one voxel in micrometres: sets the size of the print")
+        self.voxel_note = QtWidgets.QLabel(
+            "The structure has no voxel size (lattice units). Enter one for an STL in mm; "
+            "TIFF and VTI store it when given."
+            if known is None
+            else ""
+        )
+        self.voxel_note.setWordWrap(True)
+        self.voxel_note.setVisible(known is None)
+        self.voxel_error = QtWidgets.QLabel("")
+        self.voxel_error.setObjectName("export-voxel-error")
+        self.voxel_error.setStyleSheet("color: #b03000;")
+        self.voxel_error.hide()
+        self.voxel_edit.textEdited.connect(lambda _t: self.voxel_error.hide())
+
     def _layout(self, browse: QtWidgets.QPushButton) -> None:
         form = QtWidgets.QFormLayout(self)
         form.addRow("Format", self.format_box)
@@ -123,6 +147,9 @@ class ExportDialog(QtWidgets.QDialog):
         row.addWidget(self.path_edit, 1)
         row.addWidget(browse)
         form.addRow("File", row)
+        form.addRow("Voxel size [µm]", self.voxel_edit)
+        form.addRow("", self.voxel_note)
+        form.addRow("", self.voxel_error)
         form.addRow("Skin", self.skin_spin)
         form.addRow("", self.smooth_box)
         form.addRow(self.check_label)
@@ -157,7 +184,8 @@ class ExportDialog(QtWidgets.QDialog):
     def _show_check(self, check: PrintCheck) -> None:
         self.check = check
         perc = ", ".join(a for a, ok in zip("xyz", check.percolates_xyz, strict=True) if ok)
-        wall = "no wall" if math.isinf(check.min_wall_vox) else f"{check.min_wall_vox:g} voxels"
+        w = check.min_wall_vox
+        wall = "no wall" if math.isinf(w) else f"{w:g} voxel" + ("" if w == 1 else "s")
         warn = []
         if check.islands:
             warn.append(f"{check.islands} floating solid island(s) would print as loose parts")
@@ -172,18 +200,44 @@ class ExportDialog(QtWidgets.QDialog):
         self.check_label.setText(text)
         self.islands_box.setChecked(bool(check.islands))
 
+    def _voxel_error(self, message: str) -> None:
+        self.voxel_error.setText(message)
+        self.voxel_error.show()
+        self.voxel_edit.setFocus()
+
+    def structure_to_write(self) -> Structure | None:
+        """The structure with the entered voxel size; None (and an inline message) if the
+        entry is invalid or an STL lacks it."""
+        try:
+            vox = parse_voxel_um(self.voxel_edit.text())
+        except InputError as exc:
+            self._voxel_error(str(exc))
+            return None
+        if vox is None and self.suffix == ".stl":
+            self._voxel_error("an STL is written in mm: enter the voxel size in µm")
+            return None
+        self.voxel_error.hide()
+        known = self.structure.voxel_size_m
+        if vox is None or (known is not None and abs(vox - known) <= 1e-9 * known):
+            return self.structure  # unchanged (the µm text round-trips only to ~1e-16)
+        return self.structure.replace(voxel_size_m=vox)
+
     def export(self) -> None:
         """Write the file in a worker; the dialog closes on success."""
         path = self.path_edit.text().strip()
         if not path:
             report_error(InputError("give a file name to export to"), self)
             return
+        structure = self.structure_to_write()
+        if structure is None:
+            return
         self.buttons.setEnabled(False)
         self.progress.setRange(0, 0)
+        self.progress.show()
         self.jobs.submit(
             "export",
             export_structure,
-            self.structure,
+            structure,
             path,
             self.suffix,
             remove_islands=self.islands_box.isChecked(),
@@ -197,6 +251,7 @@ class ExportDialog(QtWidgets.QDialog):
     def _failed(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
         self.progress.setRange(0, 1)
+        self.progress.hide()
         report_error(exc, self)
 
     def _done(self, path: str) -> None:

@@ -205,22 +205,19 @@ class GenerateDialog(QtWidgets.QDialog):
         self.new_button.clicked.connect(self._ask_new_dataset)
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 1)
+        self.progress.hide()  # shown while a dataset is written
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.clicked.connect(lambda: self.jobs.cancel("generate-dataset"))
         self.cancel_button.setEnabled(False)
         close = QtWidgets.QPushButton("Close")
         close.clicked.connect(self.reject)
+        self.count_spin.setToolTip("How many structures a new dataset gets (sample i: index i)")
         row = QtWidgets.QHBoxLayout()
-        for w in (
-            self.show_button,
-            self.add_button,
-            QtWidgets.QLabel("Samples"),
-            self.count_spin,
-            self.new_button,
-            self.progress,
-            self.cancel_button,
-            close,
-        ):
+        row.addWidget(self.show_button)
+        row.addWidget(self.add_button)
+        row.addStretch(1)
+        row.addWidget(QtWidgets.QLabel("Samples"))
+        for w in (self.count_spin, self.new_button, self.progress, self.cancel_button, close):
             row.addWidget(w)
         return row
 
@@ -340,10 +337,12 @@ class GenerateDialog(QtWidgets.QDialog):
         )
 
     def _progress(self, done: int, total: int) -> None:
+        self.progress.show()
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
 
     def _written(self, path: str) -> None:
+        self.progress.hide()
         self.new_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.dataset_written.emit(path)
@@ -352,5 +351,6 @@ class GenerateDialog(QtWidgets.QDialog):
         self.new_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.progress.setValue(0)
+        self.progress.hide()
         if not isinstance(exc, Cancelled):
             report_error(exc, self)

@@ -25,10 +25,12 @@ from porestudio.gui.main_actions import build_actions
 from porestudio.gui.plot_panel import PlotPanel
 from porestudio.gui.properties_panel import PropertiesPanel
 from porestudio.gui.settings import Settings
-from porestudio.gui.table_model import DatasetTable, table_columns
+from porestudio.gui.table_model import DatasetTable
 from porestudio.gui.viewer import StructureViewer
 from porestudio.gui.viewer_pair import ViewerPair
+from porestudio.gui.voxel_input import store_voxel_size
 from porestudio.structures.volume import Structure
+from porestudio.units import check_voxel_size
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,10 @@ class MainWindow(QtWidgets.QMainWindow):
         for viewer in self.viewers.viewers:
             viewer.set_surface_mode(self.settings.surface_mode)
         self.resize(1500, 900)
+        docks = self.docks
+        vertical, horizontal = QtCore.Qt.Orientation.Vertical, QtCore.Qt.Orientation.Horizontal
+        self.resizeDocks([docks["Dataset"], docks["Plot"]], [500, 340], vertical)
+        self.resizeDocks([docks["Dataset"], docks["Properties"]], [540, 390], horizontal)
         self._default_state = self.saveState()
         self.settings.restore_window(self)
 
@@ -113,12 +119,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.browser.dataset_opened.connect(self._dataset_opened)
         self.browser.open_failed.connect(lambda _p: self.statusBar().showMessage("not opened"))
         self.browser.sample_selected.connect(self.show_sample)
+        self.browser.filter_changed.connect(self.plot.set_subset)
         self.plot.sample_clicked.connect(self.browser.select_sample)
         for viewer in self.viewers.viewers:
             viewer.structure_changed.connect(functools.partial(self._structure_shown, viewer))
             viewer.rendered.connect(functools.partial(self._after_render, viewer))
         self.properties.dataset_changed.connect(self.reload_dataset)
         self.properties.unit_changed.connect(self._unit_changed)
+        self.properties.voxel_size_requested.connect(self.set_voxel_size)
         self.jobs.started.connect(self._job_started)
         self.jobs.progress.connect(self._job_progress)
         self.jobs.ended.connect(self._job_ended)
@@ -140,9 +148,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings.last_folder = table.path
         self.actions_.update_recent()
         self.setWindowTitle(f"porestudio — {table.path.name}")
-        self.plot.set_columns(
-            table_columns(table.properties, table.count, "lu", table.voxel_size_m)
-        )
+        self._update_plot_columns()
         select, self._pending_select = self._pending_select or 0, None
         if table.count:
             self.browser.select_sample(min(select, table.count - 1))
@@ -159,10 +165,18 @@ class MainWindow(QtWidgets.QMainWindow):
         )
 
     def _reader(self, index: int):
-        return functools.partial(self.table.dataset.structure, index)
+        vox = self.browser.session_voxel_size_m if self.table.voxel_size_m is None else None
+        if vox is None:
+            return functools.partial(self.table.dataset.structure, index)
+        return functools.partial(_read_with_voxel, self.table.dataset, index, vox)
 
     def _sample_key(self, index: int) -> tuple:
-        return (str(self.table.path), self.table.stamp, index)
+        return (str(self.table.path), self.table.stamp, index, self.browser.voxel_size_m)
+
+    def _update_plot_columns(self) -> None:
+        """The plot shows the table's columns (same units) and its filtered subset."""
+        self.plot.set_columns(self.browser.model.columns)
+        self.plot.set_subset(self.browser.filter_mask())
 
     def _prefetch_neighbours(self, viewer: StructureViewer) -> None:
         """Build the meshes of the rows above and below the selection in the background."""
@@ -187,6 +201,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def _structure_shown(self, viewer: StructureViewer, structure: Structure, title: str):
         if viewer is not self.target_viewer() or structure is self.structure:
             return  # another view, or the same structure re-meshed (mode or phase switch)
+        if self.structure is not None and structure.pore is self.structure.pore:
+            self.structure = structure  # the same voxels with a voxel size entered
+            self.properties.replace_structure(structure)
+            return
         self.structure = structure
         prov = structure.provenance
         origin = None
@@ -200,6 +218,37 @@ class MainWindow(QtWidgets.QMainWindow):
     def _unit_changed(self, unit: str) -> None:
         self.settings.permeability_unit = unit
         self.browser.set_permeability_unit(unit)
+        self._update_plot_columns()
+
+    # --- voxel size where the data has none -------------------------------------------
+    def set_voxel_size(self, voxel_size_m: float, persist: bool = False) -> None:
+        """Use a voxel size [m] where the data has none: for this session, or stored.
+
+        The shown structure gets it at once (scale bar, units, export); with an open
+        dataset without voxel size, so do its table columns and every sample shown next.
+        ``persist`` also writes it into that dataset (in a worker; the dataset reloads).
+        """
+        try:
+            vox = check_voxel_size(voxel_size_m, required=True)
+        except InputError as exc:
+            report_error(exc, self)
+            return
+        table, structure = self.table, self.structure
+        from_table = table is not None and table.voxel_size_m is None
+        if from_table:
+            self.browser.set_session_voxel_size(vox)
+            self._update_plot_columns()
+        if structure is not None and (structure.voxel_size_m is None or _entered(structure)):
+            prov = {**structure.provenance, "voxel_size_entered": vox}
+            viewer = self.target_viewer()
+            viewer.show_structure(
+                structure.replace(voxel_size_m=vox, provenance=prov), viewer.title
+            )
+        if persist and from_table:
+            self.jobs.submit(
+                "save-voxel-size", store_voxel_size, str(table.path), vox,
+                on_result=self.reload_dataset, description="saving the voxel size",
+            )  # fmt: skip
 
     # --- dialogs -----------------------------------------------------------------------
     def ask_open_dataset(self) -> None:
@@ -299,6 +348,18 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.table is not None:
             self.table.dataset.close()
         super().closeEvent(event)
+
+
+def _read_with_voxel(dataset, index: int, voxel_size_m: float) -> Structure:
+    """Worker: sample ``index`` with a voxel size entered in the studio."""
+    s = dataset.structure(index)
+    prov = {**s.provenance, "voxel_size_entered": voxel_size_m}
+    return s.replace(voxel_size_m=voxel_size_m, provenance=prov)
+
+
+def _entered(structure: Structure) -> bool:
+    """Whether the structure's voxel size was entered in the studio (not from its data)."""
+    return "voxel_size_entered" in structure.provenance
 
 
 def grab_window(window: QtWidgets.QWidget, path: str | Path) -> Path:

@@ -1,4 +1,9 @@
-"""Histogram / scatter plot of dataset properties (pyqtgraph), selection highlighted."""
+"""Histogram / scatter plot of dataset properties (pyqtgraph), selection highlighted.
+
+With a table filter, the filtered subset is drawn in colour over all samples in grey
+(histogram: the subset's bars over the outline of all; scatter: only subset points are
+clickable).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ from porestudio.gui.table_model import Column
 
 _MAX_SCATTER = 60_000
 """More points than this are thinned (every k-th) for drawing; the selection always shows."""
+_MAX_BACKGROUND = 15_000
+"""Grey points of the samples a filter hides: a thinned context cloud (drawn quickly)."""
 
 
 class PlotPanel(QtWidgets.QWidget):
@@ -27,6 +34,7 @@ class PlotPanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.columns: dict[str, Column] = {}
         self.selected: int | None = None
+        self.subset: np.ndarray | None = None
         self.mode_box = QtWidgets.QComboBox()
         self.mode_box.addItems(["Histogram", "Scatter"])
         self.x_box = QtWidgets.QComboBox()
@@ -53,7 +61,9 @@ class PlotPanel(QtWidgets.QWidget):
     def set_columns(self, columns: list[Column]) -> None:
         """Numeric columns that can be plotted (the index column is skipped)."""
         self.columns = {
-            c.header: c for c in columns if c.name != "#" and c.values.dtype.kind in "iuf"
+            c.header: c
+            for c in columns
+            if c.name != "#" and c.labels is None and c.values.dtype.kind in "iuf"
         }
         names = list(self.columns)
         for box, default in (
@@ -70,6 +80,17 @@ class PlotPanel(QtWidgets.QWidget):
                 box.setCurrentIndex(min(default, len(names) - 1))
             box.blockSignals(False)
         self.redraw()
+
+    def set_subset(self, mask: np.ndarray | None) -> None:
+        """Samples kept by the table filter (bool (n,)), or None for all; redraws."""
+        self.subset = None if mask is None else np.asarray(mask, dtype=bool)
+        self.redraw()
+
+    def _kept(self, n: int) -> np.ndarray | None:
+        """The subset mask if it fits ``n`` samples, else None (no filter)."""
+        if self.subset is None or self.subset.shape != (n,):
+            return None
+        return self.subset
 
     def set_selected(self, sample: int | None) -> None:
         """Highlight one sample (or none)."""
@@ -95,37 +116,36 @@ class PlotPanel(QtWidgets.QWidget):
         self._draw_selection()
 
     def _draw_histogram(self, x: Column) -> None:
-        values = x.values[np.isfinite(x.values)].astype(float)
+        finite = np.isfinite(x.values)
+        values = x.values[finite].astype(float)
         self.plot.setLabel("bottom", x.header)
         self.plot.setLabel("left", "samples")
         if values.size == 0:
             return
-        edges = _bin_edges(values)
-        counts, edges = np.histogram(values, bins=edges)
+        counts, edges = np.histogram(values, bins=_bin_edges(values))
+        kept = self._kept(len(x.values))
+        if kept is None:
+            self._steps(edges, counts, (91, 155, 213, 120), "#2f6ea8")
+            return
+        self._steps(edges, counts, (190, 190, 190, 70), "#a0a0a0")  # all samples
+        subset, _ = np.histogram(x.values[finite & kept].astype(float), bins=edges)
+        self._steps(edges, subset, (91, 155, 213, 160), "#2f6ea8")
+
+    def _steps(self, edges: np.ndarray, counts: np.ndarray, brush: tuple, pen: str) -> None:
         self.plot.plot(
-            edges,
-            counts,
-            stepMode="center",
-            fillLevel=0,
-            brush=(91, 155, 213, 120),
-            pen=pg.mkPen("#2f6ea8"),
+            edges, counts, stepMode="center", fillLevel=0, brush=brush, pen=pg.mkPen(pen)
         )
 
     def _draw_scatter(self, x: Column, y: Column) -> None:
         self.plot.setLabel("bottom", x.header)
         self.plot.setLabel("left", y.header)
-        ok = np.flatnonzero(np.isfinite(x.values) & np.isfinite(y.values))
-        if ok.size > _MAX_SCATTER:
-            ok = ok[:: int(np.ceil(ok.size / _MAX_SCATTER))]
-        self._scatter = pg.ScatterPlotItem(
-            x=x.values[ok].astype(float),
-            y=y.values[ok].astype(float),
-            data=ok,
-            size=4,
-            pen=None,
-            brush=pg.mkBrush(47, 110, 168, 110),
-            hoverable=False,
-        )
+        finite = np.isfinite(x.values) & np.isfinite(y.values)
+        kept = self._kept(len(x.values))
+        if kept is not None:  # the samples filtered out: grey, not clickable
+            rest = _thin(np.flatnonzero(finite & ~kept), _MAX_BACKGROUND)
+            self.plot.addItem(_points(x, y, rest, 3, (160, 160, 160, 70)))
+            finite &= kept
+        self._scatter = _points(x, y, _thin(np.flatnonzero(finite)), 4, (47, 110, 168, 110))
         self._scatter.sigClicked.connect(self._clicked)
         self.plot.addItem(self._scatter)
 
@@ -155,6 +175,26 @@ class PlotPanel(QtWidgets.QWidget):
     def _clicked(self, _item, points, *args) -> None:
         if len(points):
             self.sample_clicked.emit(int(points[0].data()))
+
+
+def _points(x: Column, y: Column, rows: np.ndarray, size: int, rgba: tuple) -> pg.ScatterPlotItem:
+    """Scatter item of samples ``rows`` (their indices as point data)."""
+    return pg.ScatterPlotItem(
+        x=x.values[rows].astype(float),
+        y=y.values[rows].astype(float),
+        data=rows,
+        size=size,
+        pen=None,
+        brush=pg.mkBrush(*rgba),
+        hoverable=False,
+    )
+
+
+def _thin(indices: np.ndarray, limit: int = _MAX_SCATTER) -> np.ndarray:
+    """Every k-th index so that at most ``limit`` points are drawn."""
+    if indices.size > limit:
+        return indices[:: int(np.ceil(indices.size / limit))]
+    return indices
 
 
 def _bin_edges(values: np.ndarray) -> np.ndarray | int:

@@ -18,6 +18,7 @@ from porestudio.errors import Cancelled, InputError
 from porestudio.gui.feedback import report_error
 from porestudio.gui.jobs import JobManager
 from porestudio.gui.table_model import format_value
+from porestudio.gui.voxel_input import UNKNOWN_VOXEL_HINT, VoxelSizeInput
 from porestudio.structures.volume import Structure
 from porestudio.units import permeability_from_lattice, unit_label
 
@@ -77,10 +78,14 @@ class PropertiesPanel(QtWidgets.QWidget):
         A dataset file was rewritten (permeability saved): reload it.
     unit_changed(str)
         The permeability unit was switched (lu, m2, mD).
+    voxel_size_requested(float, bool)
+        The user entered a voxel size [m] for a structure without one; the flag asks to
+        store it in the dataset (otherwise it holds for this session only).
     """
 
     dataset_changed = QtCore.Signal(str)
     unit_changed = QtCore.Signal(str)
+    voxel_size_requested = QtCore.Signal(float, bool)
 
     def __init__(self, jobs: JobManager, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,6 +96,7 @@ class PropertiesPanel(QtWidgets.QWidget):
         self.summary: dict[str, Any] | None = None
         self.result: Any = None
         self._result_mode = "kuhn"
+        self._unit = "lu"  # the user's choice; shown as voxel² while the voxel size is unknown
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         self.title = QtWidgets.QLabel("no structure")
@@ -118,6 +124,11 @@ class PropertiesPanel(QtWidgets.QWidget):
                 QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
             )
             form.addRow(label, self.fields[key])
+            if key == "voxel":
+                self.voxel_input = VoxelSizeInput()
+                self.voxel_input.requested.connect(self.voxel_size_requested)
+                self.voxel_input.hide()
+                form.addRow("", self.voxel_input)
         return box
 
     def _build_permeability(self) -> QtWidgets.QGroupBox:
@@ -159,7 +170,11 @@ class PropertiesPanel(QtWidgets.QWidget):
         self.tensor_table.horizontalHeader().setSectionResizeMode(
             QtWidgets.QHeaderView.ResizeMode.Stretch
         )
-        self.tensor_table.setFixedHeight(self.tensor_table.sizeHint().height() // 2 + 30)
+        t = self.tensor_table
+        rows = 3 * t.verticalHeader().defaultSectionSize()
+        t.setFixedHeight(t.horizontalHeader().sizeHint().height() + rows + 2 * t.frameWidth())
+        t.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        t.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     def _layout_permeability(self, grid: QtWidgets.QGridLayout) -> None:
         grid.addWidget(QtWidgets.QLabel("Sides"), 0, 0)
@@ -169,6 +184,10 @@ class PropertiesPanel(QtWidgets.QWidget):
         grid.addWidget(self.method_box, 1, 1)
         grid.addWidget(QtWidgets.QLabel("Unit"), 2, 0)
         grid.addWidget(self.unit_box, 2, 1)
+        self.unit_note = QtWidgets.QLabel("m², mD: need a voxel size")
+        self.unit_note.setStyleSheet("color: #707070;")
+        self.unit_note.setToolTip(UNKNOWN_VOXEL_HINT)
+        grid.addWidget(self.unit_note, 2, 2)
         row = QtWidgets.QHBoxLayout()
         for w in (self.compute_button, self.cancel_button, self.save_button):
             row.addWidget(w)
@@ -195,11 +214,13 @@ class PropertiesPanel(QtWidgets.QWidget):
         self.jobs.invalidate("permeability")
         self._idle()
         self.structure, self.origin, self.summary = structure, origin, None
+        self._update_units()
         self._set_result(None)
         for label in self.fields.values():
             label.setText("…" if structure is not None else "—")
         self.title.setText(title or ("no structure" if structure is None else "structure"))
         if structure is None:
+            self.voxel_input.hide()
             return
         self._show_voxel()
         self.jobs.submit(
@@ -210,9 +231,43 @@ class PropertiesPanel(QtWidgets.QWidget):
             description="morphology",
         )
 
+    def replace_structure(self, structure: Structure, title: str | None = None) -> None:
+        """The same structure with a voxel size entered: keep the result, refresh units."""
+        self.structure = structure
+        if title:
+            self.title.setText(title)
+        self._update_units()
+        self._show_tensor()
+        self._show_voxel()
+        self.jobs.submit("summary", morphology_summary, structure, on_result=self._show_summary)
+
     def _show_voxel(self) -> None:
-        vox = self.structure.voxel_size_m if self.structure is not None else None
-        self.fields["voxel"].setText("unknown" if vox is None else f"{vox * 1e6:.4g} µm")
+        s = self.structure
+        vox = s.voxel_size_m if s is not None else None
+        entered = s is not None and "voxel_size_entered" in s.provenance
+        if vox is None:
+            text = "unknown (lattice units)"
+        else:
+            text = f"{vox * 1e6:.4g} µm" + (" (entered, this session)" if entered else "")
+        self.fields["voxel"].setText(text)
+        self.voxel_input.setVisible(s is not None and (vox is None or entered))
+        self.voxel_input.set_can_save(self.origin is not None)
+
+    def _update_units(self) -> None:
+        """m² and mD only with a voxel size; the combo shows voxel² meanwhile."""
+        known = self.structure is not None and self.structure.voxel_size_m is not None
+        model = self.unit_box.model()
+        for row in range(self.unit_box.count()):
+            if self.unit_box.itemData(row) != "lu":
+                item = model.item(row)
+                item.setEnabled(known)
+                item.setToolTip("" if known else UNKNOWN_VOXEL_HINT)
+        self.unit_box.setToolTip("" if known else UNKNOWN_VOXEL_HINT)
+        self.unit_note.setVisible(self.structure is not None and not known)
+        shown = self._unit if known or self.structure is None else "lu"
+        self.unit_box.blockSignals(True)
+        self.unit_box.setCurrentIndex(max(0, self.unit_box.findData(shown)))
+        self.unit_box.blockSignals(False)
 
     def _show_summary(self, summary: dict[str, Any]) -> None:
         self.summary = summary
@@ -290,19 +345,24 @@ class PropertiesPanel(QtWidgets.QWidget):
         self.run_info.setText(_describe_runs(result) if result is not None else "")
 
     def _unit_changed(self) -> None:
+        self._unit = str(self.unit_box.currentData())
         self._show_tensor()
         self.unit_changed.emit(self.unit)
 
     @property
     def unit(self) -> str:
-        """Display unit of the permeability (lu, m2, mD)."""
-        return str(self.unit_box.currentData())
+        """Chosen display unit of the permeability (lu, m2, mD); voxel² is shown instead
+        while the voxel size is unknown."""
+        return self._unit
 
     def set_unit(self, unit: str) -> None:
-        """Select the display unit (lu, m2, mD)."""
-        index = self.unit_box.findData(unit)
-        if index >= 0:
-            self.unit_box.setCurrentIndex(index)
+        """Choose the display unit (lu, m2, mD)."""
+        if self.unit_box.findData(unit) < 0:
+            return
+        self._unit = unit
+        self._update_units()
+        self._show_tensor()
+        self.unit_changed.emit(unit)
 
     def _show_tensor(self) -> None:
         self.tensor_table.clearContents()

@@ -68,7 +68,8 @@ class StructureViewer(QtWidgets.QWidget):
         self.cache = MeshCache(jobs, _load_and_build, name)
         self.cache.on_ready = self._prefetched
         self._scale_key: tuple | None = None
-        self.plotter = QtInteractor(self, auto_update=False, multi_samples=0)
+        self.plotter = QtInteractor(self, auto_update=False, multi_samples=0, lighting="none")
+        self._setup_lighting()
         self.plotter.set_background("white", top="#dfe6ee")
         self.plotter.add_axes(interactive=False, line_width=2)
         self._build_actors()
@@ -77,6 +78,14 @@ class StructureViewer(QtWidgets.QWidget):
         self._message("no structure")
 
     # --- layout ------------------------------------------------------------------------
+    def _setup_lighting(self) -> None:
+        """One light that follows the camera, from above left (software OpenGL pays per
+        light and per pixel: the default five-light kit doubles the render time)."""
+        import pyvista as pv
+
+        key = pv.Light(position=(-0.25, 0.4, 1.0), light_type="camera light", intensity=1.0)
+        self.plotter.add_light(key)
+
     def _build_actors(self) -> None:
         """Persistent actors; new structures only swap their data."""
         import pyvista as pv
@@ -88,6 +97,8 @@ class StructureViewer(QtWidgets.QWidget):
             smooth_shading=True,
             name="surface",
             specular=0.2,
+            ambient=0.3,
+            culling="back",  # closed, outward surfaces: back faces are never visible
         )
         placeholder = np.zeros((1, 1, 1), dtype=bool)
         self._slices = {axis: slice_plane(placeholder, axis, 0) for axis in "xyz"}
@@ -225,7 +236,7 @@ class StructureViewer(QtWidgets.QWidget):
         self._surface.copy_from(to_polydata(meshes.surface), deep=False)
         prop = self._surface_actor.prop
         prop.color = PHASE_COLOURS[meshes.phase]
-        prop.interpolation = "phong" if meshes.mode == "smooth" else "flat"
+        prop.interpolation = "phong"  # voxel faces carry their face normal at each corner
         self._update_slider_ranges(meshes.shape)
         self._update_slices()
         self._update_scale(meshes, reset_camera=first)
@@ -279,6 +290,7 @@ class StructureViewer(QtWidgets.QWidget):
         if reset_camera:
             self.plotter.view_isometric(render=False)
             self.plotter.reset_camera(render=False, bounds=bounds)
+        self.plotter.camera.zoom(0.85)  # room for the axis labels
 
     # --- slices ------------------------------------------------------------------------
     def _update_slider_ranges(self, shape: tuple[int, int, int]) -> None:
@@ -338,6 +350,7 @@ class StructureViewer(QtWidgets.QWidget):
         if preset not in actions:
             raise ValueError(f"unknown camera preset {preset!r}")
         actions[preset](render=False)
+        p.camera.zoom(0.85)  # room for the axis labels
         p.render()
 
     def save_screenshot(self, path: str) -> None:

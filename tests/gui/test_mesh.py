@@ -7,6 +7,9 @@ import pytest
 
 from porestudio.gui.mesh import (
     build_render_meshes,
+    flat_shaded,
+    flat_voxel_surface,
+    isosurface,
     render_scale,
     slice_plane,
     smooth_surface,
@@ -59,6 +62,34 @@ def test_runs_of_faces_are_merged():
     surface = voxel_surface(mask)
     assert surface.n_faces == 6  # four long sides merged into one quad each, two ends
     assert _signed_volume(surface) == pytest.approx(10.0)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_flat_voxel_surface_is_the_merged_surface_with_outward_face_normals(seed):
+    mask = np.random.default_rng(seed).random((6, 7, 8)) < 0.5
+    shared = voxel_surface(mask, spacing=0.5)
+    flat = flat_voxel_surface(mask, spacing=0.5)
+    assert np.array_equal(flat.points.reshape(-1, 4, 3), shared.points[shared.faces])
+    assert _signed_volume(flat) == pytest.approx(mask.sum() * 0.125)
+    assert np.allclose(np.abs(flat.normals).sum(axis=1), 1.0)  # unit, axis-aligned
+    assert np.allclose(flat_shaded(shared).normals, flat.normals)
+    cube = np.zeros((3, 3, 3), dtype=bool)
+    cube[1, 1, 1] = True
+    one = flat_voxel_surface(cube)
+    centres = one.points.reshape(6, 4, 3).mean(axis=1)
+    assert np.all(((centres - 1.5) * one.normals[::4]).sum(axis=1) > 0)  # outward
+
+
+def test_isosurface_is_in_xyz_index_coordinates_and_wound_outward():
+    field = np.zeros((5, 6, 9), dtype=np.float32)  # (z, y, x)
+    field[2, 3, 6] = 1.0
+    points, faces = isosurface(field, 0.5)
+    assert np.allclose(points.mean(axis=0), [6, 3, 2], atol=1e-5)  # x, y, z of the peak
+    p = points.astype(float)
+    volume = np.einsum("ij,ij->i", p[faces[:, 0]], np.cross(p[faces[:, 1]], p[faces[:, 2]]))
+    assert volume.sum() > 0  # counter-clockwise seen from outside
+    empty_points, empty_faces = isosurface(np.zeros((3, 3, 3), np.float32), 0.5)
+    assert empty_points.shape == (0, 3) and empty_faces.shape == (0, 3)
 
 
 def test_smooth_surface_is_closed_outward_and_near_the_voxel_volume():

@@ -37,7 +37,13 @@ def test_columns_show_scalars_and_the_permeability_diagonal_in_units():
         "other": np.zeros((n, 2)),
     }
     names = [c.name for c in table_columns(props, n)]
-    assert names == ["#", "porosity", "k_xx", "k_yy", "k_zz", "label_message"]
+    assert names == ["#", "porosity", "k_xx", "k_yy", "k_zz", "message"]
+    props["label_status"] = np.ones(n, dtype=np.int8)  # all ok: no message column
+    columns = table_columns(props, n)
+    assert [c.name for c in columns] == ["#", "porosity", "k_xx", "k_yy", "k_zz", "status"]
+    assert columns[-1].text(np.int8(1)) == "ok" and columns[-1].text(np.int8(0)) == "—"
+    props["label_status"][2] = 2
+    assert [c.name for c in table_columns(props, n)][-2:] == ["status", "message"]
     cols = {c.name: c for c in table_columns(props, n, unit="mD", voxel_size_m=2e-6)}
     assert cols["k_zz"].values[0] == pytest.approx(3.0 * 4e-12 / MILLIDARCY_M2)
     assert cols["k_zz"].header == "k_zz [mD]"
