@@ -40,12 +40,7 @@ def store_voxel_size(path: str | os.PathLike, voxel_size_m: float) -> str:
             raise InputError(
                 f"{Path(path).name} already has a voxel size ({ds.voxel_size_m * 1e6:.4g} µm)"
             )
-    public = getattr(dataset, "set_voxel_size", None)
-    if public is not None:
-        public(path, voxel_size_m)
-    else:  # same atomic copy-modify-rename (and lock) as write_properties
-        with dataset._modify(path) as h5:
-            h5.attrs["voxel_size_m"] = float(voxel_size_m)
+    dataset.set_voxel_size(path, voxel_size_m)
     return str(path)
 
 

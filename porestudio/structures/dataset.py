@@ -309,6 +309,30 @@ def append_structures(path: str | os.PathLike, structures: Iterable[Structure]) 
         return int(h5[L.PORE_BITS].shape[0])
 
 
+def set_voxel_size(path: str | os.PathLike, voxel_size_m: float) -> None:
+    """Record the voxel size of a dataset whose voxel size is unknown (atomic, locked).
+
+    Parameters
+    ----------
+    path : path
+        Existing porestudio dataset.
+    voxel_size_m : float
+        Voxel edge [m].
+
+    Raises
+    ------
+    InputError
+        Bad value, or the dataset already has a voxel size (changing it would silently
+        rescale the physical quantities derived from it).
+    """
+    voxel_size_m = check_voxel_size(voxel_size_m, required=True)
+    with _modify(path) as h5:
+        old = float(h5.attrs["voxel_size_m"])
+        if np.isfinite(old):
+            raise InputError(f"{Path(path).name} already has a voxel size ({old:.6g} m)")
+        h5.attrs["voxel_size_m"] = float(voxel_size_m)
+
+
 def describe(path: str | os.PathLike) -> dict[str, Any]:
     """Summary of a dataset: count, shape, voxel size, metadata and Table-3 statistics.
 

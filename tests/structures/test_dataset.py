@@ -251,3 +251,23 @@ def test_paper_sized_sample_compresses_well(tmp_path):
     extruded = np.broadcast_to(section, (4, 100, 100, 100))
     path = _write(tmp_path / "e.h5", np.ascontiguousarray(extruded))
     assert path.stat().st_size < 4 * 8_000 + 40_000  # a few KB per 100³ extruded sample
+
+
+def test_set_voxel_size_records_unknown_size_once(tmp_path):
+    import numpy as np
+
+    from porestudio.errors import InputError
+    from porestudio.structures import dataset
+
+    path = tmp_path / "d.h5"
+    with dataset.DatasetWriter(path, shape=(4, 4, 4), voxel_size_m=None) as w:
+        w.append(np.ones((2, 4, 4, 4), bool))
+    dataset.set_voxel_size(path, 2e-6)
+    with dataset.open_dataset(path) as ds:
+        assert ds.voxel_size_m == 2e-6
+    before = path.read_bytes()
+    with pytest.raises(InputError, match="already has a voxel size"):
+        dataset.set_voxel_size(path, 3e-6)
+    with pytest.raises(InputError):
+        dataset.set_voxel_size(path, 0.0)
+    assert path.read_bytes() == before
