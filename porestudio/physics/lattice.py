@@ -295,3 +295,62 @@ def boundary_momentum(
         values = f[s] + W[q_src]
         total += (values[:, None] * (C[q][None, :] - C[q_src])).sum(axis=0)
     return total
+
+
+def specular_wall_areas(pore: np.ndarray, axis: str) -> tuple[np.ndarray, np.ndarray]:
+    """Pressure-weighted fluid area of the free-slip side walls of a run along ``axis``.
+
+    A free-slip (specular) link that reflects into a fluid cell hands the fluid
+    ``2 f`` of wall-normal momentum; with ``f = W_q rho`` at rest that is ``6 W_q p``
+    (``p = rho / 3``). Summing ``6 W_q`` over the WALL_SPECULAR links of a wall layer
+    gives the area on which the wall pressure acts in
+    :func:`boundary_momentum`: 1 per fully fluid face cell, less where the reflected
+    source is solid (those links are SOLID_BB). Consistent with :func:`build_lattice`
+    (force driving, ``side_bc="freeslip"``) without building the lattice.
+
+    Parameters
+    ----------
+    pore : ndarray of bool, shape (nz, ny, nx)
+        True = fluid.
+    axis : {"x", "y", "z"}
+        Flow direction (its faces are periodic, not walls).
+
+    Returns
+    -------
+    area_low, area_high : ndarray, shape (3,)
+        Area of the wall at the low / high face normal to x, y, z (voxel faces;
+        0 for the flow axis).
+    """
+    pore = np.asarray(pore, dtype=bool)
+    flow = array_axis(axis)
+    shape = pore.shape
+    low, high = np.zeros(3), np.zeros(3)
+    for q in range(1, Q):
+        c = C[q, ::-1]
+        for a in range(3):
+            if a == flow or c[a] == 0:
+                continue
+            layer = 0 if c[a] > 0 else shape[a] - 1
+            count = _specular_links(pore, c, a, layer, flow)
+            target = low if c[a] > 0 else high
+            target[2 - a] += 6.0 * W[q] * count
+    return low, high
+
+
+def _specular_links(pore: np.ndarray, c: np.ndarray, a: int, layer: int, flow: int) -> int:
+    """Fluid cells of wall layer ``layer`` (normal ``a``) whose link ``c`` reflects into fluid."""
+    shape = pore.shape
+    grid = list(np.indices(tuple(1 if d == a else shape[d] for d in range(3))))
+    grid[a] = np.full_like(grid[a], layer)
+    src = []
+    for d in range(3):
+        s = grid[d] - c[d]
+        if d == flow:
+            s %= shape[d]
+        elif d != a:
+            s = np.where((s < 0) | (s >= shape[d]), grid[d], s)
+        else:
+            s = grid[d]
+        src.append(s)
+    own = pore[grid[0], grid[1], grid[2]]
+    return int(np.count_nonzero(own & pore[src[0], src[1], src[2]]))

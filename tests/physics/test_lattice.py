@@ -16,6 +16,7 @@ from porestudio.physics.lattice import (
     W,
     boundary_momentum,
     build_lattice,
+    specular_wall_areas,
 )
 
 BCS = ("periodic", "noslip", "freeslip")
@@ -143,6 +144,28 @@ def test_wall_momentum_exchange_equals_the_pressure_difference():
     force = boundary_momentum(lat, f, (WALL_SPECULAR, WALL_BB))
     layer = shape[0] * shape[2]
     assert np.allclose(force, [0.0, -(1.3 - 1.1) / 3.0 * layer, 0.0], atol=1e-12)
+
+
+@pytest.mark.parametrize("axis", ["x", "y", "z"])
+def test_specular_wall_areas_weigh_the_wall_pressure_of_the_momentum_exchange(axis):
+    """Rest state: W = (A_lo - A_hi)/3; a pressure ramp along one wall normal adds -A_hi dp."""
+    pore = _random_pore(11, shape=(5, 6, 7), fraction=0.6)
+    lat = build_lattice(pore, axis, "freeslip")
+    low, high = specular_wall_areas(pore, axis)
+    flow = "xyz".index(axis)
+    assert low[flow] == high[flow] == 0.0
+    rest = boundary_momentum(lat, np.zeros(lat.population_size), (WALL_SPECULAR, WALL_BB))
+    assert np.allclose(rest, (low - high) / 3.0, atol=1e-12)
+    for i in (i for i in range(3) if i != flow):
+        a = 2 - i
+        face = np.count_nonzero(pore.take(0, axis=a)), np.count_nonzero(pore.take(-1, axis=a))
+        assert 0.0 < low[i] < face[0] and 0.0 < high[i] < face[1]  # solid-hit links drop out
+        slope = 1e-3
+        rho = 1.0 + 3.0 * slope * lat.coords[:, a]  # p = rho / 3 rises along a
+        f = (W[:, None] * (rho[None, :] - 1.0)).ravel()
+        force = boundary_momentum(lat, f, (WALL_SPECULAR, WALL_BB))
+        dynamic = force[i] - rest[i]
+        assert dynamic == pytest.approx(-high[i] * slope * (pore.shape[a] - 1), rel=1e-9)
 
 
 def test_bad_inputs_are_rejected():
