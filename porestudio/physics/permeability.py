@@ -208,9 +208,9 @@ def _options(mode, method, collision, device, tau, tol, max_steps, dtype) -> _Op
         raise InputError(f"dtype must be float32 or float64; got {dtype!r}")
     if tau is not None and not (np.isfinite(tau) and tau > 0.5):
         raise InputError(f"tau must be larger than 0.5; got {tau}")
-    dev = str(device).lower()
-    if dev not in ("cpu", "cuda", "auto") and not dev.startswith("cuda:"):
-        raise InputError(f"unknown device {device!r}; use cpu, cuda or auto")
+    from porestudio.physics.device import resolve_device
+
+    dev = resolve_device(device)  # "cpu" | "cuda": backends never see "auto"
     tau = DEFAULT_TAU_BGK if tau is None else float(tau)
     return _Options(mode, method, collision, dev, tau, float(tol), max_steps, dtype)
 
@@ -365,12 +365,6 @@ def _slab(pore: np.ndarray, axis: str, side: str) -> tuple[np.ndarray, bool]:
 
 def _backend(device: str):
     if device == "cpu":
-        from porestudio.physics import lbm_cpu
-
-        return lbm_cpu.run
-    from porestudio.physics.device import resolve_device
-
-    if resolve_device(device) == "cpu":
         from porestudio.physics import lbm_cpu
 
         return lbm_cpu.run

@@ -182,3 +182,19 @@ def test_kuhn_mode_off_diagonals_vanish_for_a_mirror_symmetric_structure():
     assert np.all(np.diag(k) > 0)
     for i, j in ((0, 1), (1, 0), (0, 2), (2, 0)):
         assert abs(k[i, j]) < 1e-3 * scale
+
+
+def test_auto_device_is_resolved_before_the_backend_sees_it(monkeypatch):
+    """'auto' must reach the solver as a concrete device (cpu here: no CUDA in CI)."""
+    import numpy as _np
+
+    from porestudio.physics import device as _device
+    from porestudio.physics.permeability import permeability as _perm
+
+    monkeypatch.delenv(_device.ENV_VAR, raising=False)
+    pore = _np.zeros((1, 8, 4), bool)
+    pore[:, 2:6, :] = True  # a slit along x
+    res = _perm(pore, axes="x", method="lbm", device="auto", tol=1e-7)
+    expected = "cuda" if _device.cuda_available() else "cpu"
+    assert res.runs[0].backend.startswith(expected)
+    assert res.k_lu[0, 0] > 0
