@@ -17,27 +17,51 @@ _CZ = C[:, 2].astype(np.float64)
 _W = W.astype(np.float64)
 
 
-@numba.njit(inline="always", fastmath=True)
-def _collide_pair(fout, n, i, p, a, c, cx, cy, cz, w, state):  # noqa: PLR0913
-    """TRT collision + Guo forcing of the opposite pair (p, p + 1); writes both."""
-    rho, ux, uy, uz, usq, uf, fx, fy, fz, omega_p, omega_m, gp, gm = state
-    cu = cx * ux + cy * uy + cz * uz
-    cf = cx * fx + cy * fy + cz * fz
-    eqp = w * (rho - 1.0 + rho * (4.5 * cu * cu - 1.5 * usq))
-    eqm = w * 3.0 * rho * cu
-    dp = -omega_p * (0.5 * (a + c) - eqp) + gp * w * (9.0 * cu * cf - 3.0 * uf)
-    dm = -omega_m * (0.5 * (a - c) - eqm) + gm * w * 3.0 * cf
+_JIT = {
+    "fastmath": True,
+    "cache": True,
+    "nogil": True,
+    "error_model": "numpy",
+    "boundscheck": False,
+}
+"""numba options of the kernels: no bounds or division checks, fast (reassociating) math."""
+_BLOCK = 2048
+"""Fluid cells per work item of the parallel stream-collide loop."""
+
+
+def kernel_params(dtype, omega_p, omega_m, fx, fy, fz) -> np.ndarray:  # noqa: PLR0913
+    """Every constant of :func:`stream_collide`, as an array of the population dtype.
+
+    Handing the constants over as an array of ``dtype`` keeps a float32 run in float32
+    arithmetic (numba types Python float literals and scalars as float64).
+    """
+    gp = 1.0 - 0.5 * omega_p
+    gm = 1.0 - 0.5 * omega_m
+    return np.array(
+        [omega_p, omega_m, fx, fy, fz, gp, gm, 0.5, 1.0, 1.5, 3.0, 4.5, 9.0,
+         1.0 / 3.0, 1.0 / 18.0, 1.0 / 36.0],
+        dtype=dtype,
+    )  # fmt: skip
+
+
+@numba.njit(inline="always", **_JIT)
+def _pair(fout, n, i, p, a, c, cu, cf, hp, hm, k):  # noqa: PLR0913
+    """TRT + Guo update of the opposite pair (p, p + 1); ``k`` = weight-scaled constants."""
+    e, pw, gw, mw, hw = k
+    dp = e + cu * (pw * cu + gw * cf) - hp * (a + c)
+    dm = mw * cu + hw * cf - hm * (a - c)
     fout[p * n + i] = a + dp + dm
     fout[(p + 1) * n + i] = c + dp - dm
 
 
-@numba.njit(parallel=True, fastmath=True, cache=True, nogil=True)
-def stream_collide(fin, fout, src, n, omega_p, omega_m, fx, fy, fz):  # noqa: PLR0913
+@numba.njit(parallel=True, **_JIT)
+def stream_collide(fin, fout, src, n, par):  # noqa: PLR0915
     """One fused pull-stream + TRT/BGK collide step with a Guo body force.
 
     Unrolled over the 19 velocities of :data:`porestudio.physics.lattice.C` (the pair
     order (1,2)=±x, (3,4)=±y, (5,6)=±z, (7,8)=±(1,1,0), (9,10)=±(1,-1,0),
     (11,12)=±(1,0,1), (13,14)=±(1,0,-1), (15,16)=±(0,1,1), (17,18)=±(0,1,-1)).
+    All arithmetic runs in the dtype of the populations.
 
     Parameters
     ----------
@@ -47,58 +71,64 @@ def stream_collide(fin, fout, src, n, omega_p, omega_m, fx, fy, fz):  # noqa: PL
         Pull table.
     n : int
         Fluid cells.
-    omega_p, omega_m : float
-        Relaxation rates of the symmetric / antisymmetric moments (equal for BGK).
-    fx, fy, fz : float
-        Body-force density (lattice units).
+    par : ndarray
+        :func:`kernel_params` (relaxation rates, body force, constants) in the dtype of
+        ``fin``.
     """
-    gp = 1.0 - 0.5 * omega_p
-    gm = 1.0 - 0.5 * omega_m
-    w1 = 1.0 / 18.0
-    w2 = 1.0 / 36.0
-    for i in numba.prange(n):
-        f0 = np.float64(fin[src[0, i]])
-        f1 = np.float64(fin[src[1, i]])
-        f2 = np.float64(fin[src[2, i]])
-        f3 = np.float64(fin[src[3, i]])
-        f4 = np.float64(fin[src[4, i]])
-        f5 = np.float64(fin[src[5, i]])
-        f6 = np.float64(fin[src[6, i]])
-        f7 = np.float64(fin[src[7, i]])
-        f8 = np.float64(fin[src[8, i]])
-        f9 = np.float64(fin[src[9, i]])
-        f10 = np.float64(fin[src[10, i]])
-        f11 = np.float64(fin[src[11, i]])
-        f12 = np.float64(fin[src[12, i]])
-        f13 = np.float64(fin[src[13, i]])
-        f14 = np.float64(fin[src[14, i]])
-        f15 = np.float64(fin[src[15, i]])
-        f16 = np.float64(fin[src[16, i]])
-        f17 = np.float64(fin[src[17, i]])
-        f18 = np.float64(fin[src[18, i]])
-        rho = 1.0 + f0 + f1 + f2 + f3 + f4 + f5 + f6 + f7 + f8 + f9
-        rho += f10 + f11 + f12 + f13 + f14 + f15 + f16 + f17 + f18
-        mx = f1 - f2 + f7 - f8 + f9 - f10 + f11 - f12 + f13 - f14
-        my = f3 - f4 + f7 - f8 - f9 + f10 + f15 - f16 + f17 - f18
-        mz = f5 - f6 + f11 - f12 - f13 + f14 + f15 - f16 - f17 + f18
-        inv = 1.0 / rho
-        ux = (mx + 0.5 * fx) * inv
-        uy = (my + 0.5 * fy) * inv
-        uz = (mz + 0.5 * fz) * inv
-        usq = ux * ux + uy * uy + uz * uz
-        uf = ux * fx + uy * fy + uz * fz
-        w0 = 1.0 / 3.0
-        fout[i] = f0 - omega_p * (f0 - w0 * (rho - 1.0 - 1.5 * rho * usq)) - gp * 3.0 * w0 * uf
-        s = (rho, ux, uy, uz, usq, uf, fx, fy, fz, omega_p, omega_m, gp, gm)
-        _collide_pair(fout, n, i, 1, f1, f2, 1.0, 0.0, 0.0, w1, s)
-        _collide_pair(fout, n, i, 3, f3, f4, 0.0, 1.0, 0.0, w1, s)
-        _collide_pair(fout, n, i, 5, f5, f6, 0.0, 0.0, 1.0, w1, s)
-        _collide_pair(fout, n, i, 7, f7, f8, 1.0, 1.0, 0.0, w2, s)
-        _collide_pair(fout, n, i, 9, f9, f10, 1.0, -1.0, 0.0, w2, s)
-        _collide_pair(fout, n, i, 11, f11, f12, 1.0, 0.0, 1.0, w2, s)
-        _collide_pair(fout, n, i, 13, f13, f14, 1.0, 0.0, -1.0, w2, s)
-        _collide_pair(fout, n, i, 15, f15, f16, 0.0, 1.0, 1.0, w2, s)
-        _collide_pair(fout, n, i, 17, f17, f18, 0.0, 1.0, -1.0, w2, s)
+    omega_p, omega_m, fx, fy, fz, gp, gm, half, one, c15, c3, c45, c9, w0, w1, w2 = par
+    hp = half * omega_p
+    hm = half * omega_m
+    for blk in numba.prange((n + _BLOCK - 1) // _BLOCK):  # contiguous blocks per thread
+        for i in range(blk * _BLOCK, min(blk * _BLOCK + _BLOCK, n)):
+            f0 = fin[i]  # the rest population never moves: src[0, i] == i
+            f1 = fin[src[1, i]]
+            f2 = fin[src[2, i]]
+            f3 = fin[src[3, i]]
+            f4 = fin[src[4, i]]
+            f5 = fin[src[5, i]]
+            f6 = fin[src[6, i]]
+            f7 = fin[src[7, i]]
+            f8 = fin[src[8, i]]
+            f9 = fin[src[9, i]]
+            f10 = fin[src[10, i]]
+            f11 = fin[src[11, i]]
+            f12 = fin[src[12, i]]
+            f13 = fin[src[13, i]]
+            f14 = fin[src[14, i]]
+            f15 = fin[src[15, i]]
+            f16 = fin[src[16, i]]
+            f17 = fin[src[17, i]]
+            f18 = fin[src[18, i]]
+            drho = f0 + f1 + f2 + f3 + f4 + f5 + f6 + f7 + f8 + f9
+            drho += f10 + f11 + f12 + f13 + f14 + f15 + f16 + f17 + f18
+            mx = f1 - f2 + f7 - f8 + f9 - f10 + f11 - f12 + f13 - f14
+            my = f3 - f4 + f7 - f8 - f9 + f10 + f15 - f16 + f17 - f18
+            mz = f5 - f6 + f11 - f12 - f13 + f14 + f15 - f16 - f17 + f18
+            rho = one + drho
+            inv = one / rho
+            ux = (mx + half * fx) * inv
+            uy = (my + half * fy) * inv
+            uz = (mz + half * fz) * inv
+            usq = ux * ux + uy * uy + uz * uz
+            uf = ux * fx + uy * fy + uz * fz
+            # cu-independent part, and the cu / cf coefficients, before the weight
+            e = omega_p * (drho - c15 * rho * usq) - c3 * gp * uf
+            pc = c45 * omega_p * rho
+            gc = c9 * gp
+            mc = c3 * omega_m * rho
+            hc = c3 * gm
+            fout[i] = f0 - omega_p * f0 + w0 * e
+            k1 = (w1 * e, w1 * pc, w1 * gc, w1 * mc, w1 * hc)
+            k2 = (w2 * e, w2 * pc, w2 * gc, w2 * mc, w2 * hc)
+            _pair(fout, n, i, 1, f1, f2, ux, fx, hp, hm, k1)
+            _pair(fout, n, i, 3, f3, f4, uy, fy, hp, hm, k1)
+            _pair(fout, n, i, 5, f5, f6, uz, fz, hp, hm, k1)
+            _pair(fout, n, i, 7, f7, f8, ux + uy, fx + fy, hp, hm, k2)
+            _pair(fout, n, i, 9, f9, f10, ux - uy, fx - fy, hp, hm, k2)
+            _pair(fout, n, i, 11, f11, f12, ux + uz, fx + fz, hp, hm, k2)
+            _pair(fout, n, i, 13, f13, f14, ux - uz, fx - fz, hp, hm, k2)
+            _pair(fout, n, i, 15, f15, f16, uy + uz, fy + fz, hp, hm, k2)
+            _pair(fout, n, i, 17, f17, f18, uy - uz, fy - fz, hp, hm, k2)
 
 
 @numba.njit(parallel=True, fastmath=True, cache=True, nogil=True)

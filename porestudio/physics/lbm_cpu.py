@@ -114,7 +114,8 @@ def _time_loop(
     src, gq, gc, gs = lattice.src, lattice.ghost_q, lattice.ghost_cell, lattice.ghost_side
     prev, residual, steps = 0.0, np.inf, 0
     every = max(1, int(problem.check_every))
-    kn.stream_collide(fa, fb, src, 0, omega_p, omega_m, fx, fy, fz)  # compile / load, no work
+    par = kn.kernel_params(fa.dtype, omega_p, omega_m, fx, fy, fz)
+    kn.stream_collide(fa, fb, src, 0, par)  # compile / load, no work
     kn.velocity_sums(fa, 0, fx, fy, fz)
     t0 = time.perf_counter()
     while steps < problem.max_steps:
@@ -122,7 +123,7 @@ def _time_loop(
         for _ in range(chunk):
             if lattice.n_ghost:
                 kn.fill_ghosts(fa, n, gq, gc, gs, rho_in, rho_out)
-            kn.stream_collide(fa, fb, src, n, omega_p, omega_m, fx, fy, fz)
+            kn.stream_collide(fa, fb, src, n, par)
             fa, fb = fb, fa
         steps += chunk
         sums = kn.velocity_sums(fa, n, fx, fy, fz)
