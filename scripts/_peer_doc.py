@@ -13,6 +13,7 @@ from pathlib import Path
 
 import _peer_lbmpy as peer
 import numpy as np
+from _machine import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 K_REF = 88.78
@@ -48,18 +49,6 @@ class Row:
     @property
     def mflups(self) -> float:
         return self.fluid_cells * self.steps / self.seconds / 1e6
-
-
-def machine() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}"
 
 
 def uptime() -> str:

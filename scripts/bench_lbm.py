@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import platform
 import statistics
 import sys
 import time
@@ -28,6 +27,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from _machine import machine  # noqa: E402
 
 from porestudio.physics.flow import FlowProblem  # noqa: E402
 from porestudio.physics.permeability import permeability  # noqa: E402
@@ -108,18 +110,6 @@ def cases(quick: bool) -> list[tuple[str, np.ndarray, int]]:
     if not quick:
         out.append(("GRF 256³, φ = 0.4", grf(4, shape=(256, 256, 256), porosity=0.4).pore, 30))
     return out
-
-
-def machine() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}"
 
 
 def main() -> int:
