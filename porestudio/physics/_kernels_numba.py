@@ -166,11 +166,16 @@ def velocity_sums(f, n, fx, fy, fz):
 
 
 @numba.njit(cache=True, nogil=True)
-def fill_ghosts(f, n, ghost_q, ghost_cell, ghost_side, rho_in, rho_out):
-    """Anti-bounce-back pressure ends: ``ghost = -f[opp q, cell] + 2 W_q (rho_side - 1)``."""
+def fill_ghosts(f, n, idx, coef, rho_coef, side, rho_in, rho_out):  # noqa: PLR0913
+    """Pressure-end ghost slots from their linear stencils (:mod:`.._pressure_ends`).
+
+    ``ghost[k] = sum_m coef[k, m] f[idx[k, m]] + rho_coef[k] (rho_side - 1)``; the
+    stencils read populations only, never ghost slots.
+    """
     base = Q * n
-    for k in range(ghost_q.shape[0]):
-        q = ghost_q[k]
-        opp = q + 1 if q % 2 == 1 else q - 1
-        rho = rho_in if ghost_side[k] == 0 else rho_out
-        f[base + k] = -f[opp * n + ghost_cell[k]] + 2.0 * _W[q] * (rho - 1.0)
+    for k in range(idx.shape[0]):
+        acc = (rho_in if side[k] == 0 else rho_out) - 1.0
+        acc *= rho_coef[k]
+        for m in range(idx.shape[1]):
+            acc += coef[k, m] * f[idx[k, m]]
+        f[base + k] = acc

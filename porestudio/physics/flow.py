@@ -14,6 +14,7 @@ import numpy as np
 Collision = Literal["trt", "bgk"]
 SideBC = Literal["periodic", "noslip", "freeslip"]
 Driving = Literal["force", "pressure"]
+PressureBC = Literal["zou-he", "anti-bounce-back"]
 
 TRT_MAGIC_DEFAULT: float = 3.0 / 16.0
 """Λ = 3/16: halfway bounce-back walls sit exactly halfway, k independent of τ."""
@@ -33,7 +34,11 @@ class FlowProblem:
         Boundary on the four domain faces parallel to ``axis``. The two faces normal to
         ``axis`` are periodic (force driving) or inlet/outlet (pressure driving).
     driving : {"force", "pressure"}
-        Guo body force with periodic ends, or Zou–He pressure inlet/outlet.
+        Guo body force with periodic ends, or pressure inlet/outlet.
+    pressure_bc : {"zou-he", "anti-bounce-back"}
+        Rule of the pressure ends (:mod:`porestudio.physics._pressure_ends`): Zou–He
+        prescribes the density on the end-layer cell centres (pressure drop over L − 1
+        voxels), anti-bounce-back on the end faces (over L voxels).
     collision : {"trt", "bgk"}
         Two-relaxation-time (default) or BGK.
     tau : float
@@ -41,8 +46,8 @@ class FlowProblem:
     magic : float
         TRT magic parameter Λ (ignored for BGK).
     force : float
-        Body-force density (force driving) or pressure gradient Δp/L equivalent
-        (pressure driving), lattice units.
+        Body-force density (force driving) or the equivalent pressure gradient Δp/L_p
+        (pressure driving, L_p as in ``pressure_bc``), lattice units.
     tol : float
         Convergence: relative change of the mean velocity along ``axis`` over
         ``check_every`` steps below ``tol``.
@@ -60,6 +65,7 @@ class FlowProblem:
     axis: str = "x"
     side_bc: SideBC = "periodic"
     driving: Driving = "force"
+    pressure_bc: PressureBC = "zou-he"
     collision: Collision = "trt"
     tau: float = 1.0
     magic: float = TRT_MAGIC_DEFAULT

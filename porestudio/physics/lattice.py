@@ -27,10 +27,11 @@ Layout (the contract the CPU and GPU kernels consume)
     kept, the source cell keeps its own coordinate along the wall normal; if the
     reflected source is solid the link bounces back;
   - pressure ends (``driving="pressure"``): a source beyond the inlet/outlet face
-    points to a ghost slot ``19 * n_fluid + k``; before each step a backend fills
-    ``ghost[k] = -f[OPP[q] * n_fluid + i] + 2 W[q] (rho_side - 1)`` (anti-bounce-back,
-    linear equilibrium, ``ghost_q``, ``ghost_cell``, ``ghost_side`` = 0 inlet / 1 outlet)
-    with populations stored as deviations ``f - W`` (below).
+    points to a ghost slot ``19 * n_fluid + k`` (``ghost_q``, ``ghost_cell``,
+    ``ghost_side`` = 0 inlet / 1 outlet); before each step a backend fills
+    ``ghost[k] = sum_m ghost_coef[k, m] f[ghost_idx[k, m]] + ghost_rho[k] (rho_side - 1)``,
+    a linear stencil of the Zou–He rule (default) or of anti-bounce-back
+    (:mod:`porestudio.physics._pressure_ends`).
 
   Without ghost slots ``src`` is a permutation of ``range(19 * n_fluid)``: streaming
   conserves mass exactly.
@@ -48,7 +49,8 @@ import dataclasses
 import numpy as np
 
 from porestudio.errors import InputError
-from porestudio.units import array_axis
+from porestudio.physics._pressure_ends import PRESSURE_RULES, ghost_stencil
+from porestudio.units import array_axis, xyz_index
 
 C: np.ndarray = np.array(
     [
@@ -108,6 +110,12 @@ class SparseLattice:
     ghost_q, ghost_cell, ghost_side : ndarray of int64, shape (n_ghost,)
         Direction, fluid cell and end (0 = inlet at the low face, 1 = outlet) of every
         ghost slot (pressure driving only; empty otherwise).
+    pressure_bc : {"zou-he", "anti-bounce-back"}
+        Rule of the pressure ends.
+    ghost_idx, ghost_coef : ndarray, shape (n_ghost, m)
+        Linear stencil of every ghost slot (int64 flat indices, float64 coefficients).
+    ghost_rho : ndarray of float64, shape (n_ghost,)
+        Coefficient of ``rho_side - 1`` in every ghost slot.
     """
 
     shape: tuple[int, int, int]
@@ -121,6 +129,10 @@ class SparseLattice:
     ghost_q: np.ndarray
     ghost_cell: np.ndarray
     ghost_side: np.ndarray
+    pressure_bc: str = "zou-he"
+    ghost_idx: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 1), np.int64))
+    ghost_coef: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 1)))
+    ghost_rho: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_fluid(self) -> int:
@@ -144,7 +156,11 @@ class SparseLattice:
 
 
 def build_lattice(
-    pore: np.ndarray, axis: str = "x", side_bc: str = "periodic", driving: str = "force"
+    pore: np.ndarray,
+    axis: str = "x",
+    side_bc: str = "periodic",
+    driving: str = "force",
+    pressure_bc: str = "zou-he",
 ) -> SparseLattice:
     """Build the sparse D3Q19 lattice and its pull-streaming table for one flow run.
 
@@ -158,6 +174,8 @@ def build_lattice(
         Boundary on the four faces parallel to ``axis``.
     driving : {"force", "pressure"}
         Periodic ends or pressure inlet/outlet ends.
+    pressure_bc : {"zou-he", "anti-bounce-back"}
+        Rule of the pressure ends (ignored for force driving).
 
     Returns
     -------
@@ -171,6 +189,8 @@ def build_lattice(
         raise InputError(f"unknown side boundary {side_bc!r}; use periodic, noslip or freeslip")
     if driving not in _DRIVINGS:
         raise InputError(f"unknown driving {driving!r}; use force or pressure")
+    if pressure_bc not in PRESSURE_RULES:
+        raise InputError(f"unknown pressure rule {pressure_bc!r}; use zou-he or anti-bounce-back")
     flow = array_axis(axis)
     shape = tuple(int(s) for s in pore.shape)
     flat = np.flatnonzero(pore.ravel())
@@ -198,7 +218,10 @@ def build_lattice(
         gq, gc, gs = (np.concatenate(parts).astype(np.int64) for parts in zip(*ghosts, strict=True))
     else:
         gq = gc = gs = np.zeros(0, dtype=np.int64)
-    return SparseLattice(shape, axis, side_bc, driving, index, coords, src, kind, gq, gc, gs)
+    stencil = ghost_stencil(pressure_bc, C, W, src, gq, gc, gs, xyz_index(axis))
+    return SparseLattice(
+        shape, axis, side_bc, driving, index, coords, src, kind, gq, gc, gs, pressure_bc, *stencil
+    )
 
 
 def _sources_for(

@@ -4,7 +4,7 @@
 
 * Lattice and boundary conditions: :mod:`porestudio.physics.lattice` (fluid cells only,
   pull table with periodic wrap, halfway bounce-back, no-slip / free-slip side walls,
-  anti-bounce-back pressure ends).
+  Zou–He or anti-bounce-back pressure ends).
 * Collision: TRT (default, ``magic`` Λ = 3/16 puts bounce-back walls exactly halfway,
   so the permeability does not depend on τ) or BGK (``ω⁺ = ω⁻ = 1/τ``, as in the paper).
 * Forcing: Guo body force split into its symmetric and antisymmetric parts, each scaled
@@ -22,6 +22,7 @@ import time
 import numpy as np
 
 from porestudio.errors import InputError, SolverError
+from porestudio.physics._pressure_ends import PRESSURE_RULES, pressure_length
 from porestudio.physics.flow import FlowProblem, FlowResult
 from porestudio.physics.lattice import (
     WALL_BB,
@@ -81,7 +82,9 @@ def run(problem: FlowProblem, progress: ProgressFn | None = None) -> FlowResult:
         Superficial velocity (x, y, z), steps, residual, timing and the side-wall force.
     """
     _check_problem(problem)
-    lattice = build_lattice(problem.pore, problem.axis, problem.side_bc, problem.driving)
+    lattice = build_lattice(
+        problem.pore, problem.axis, problem.side_bc, problem.driving, problem.pressure_bc
+    )
     return run_lattice(lattice, problem, progress)
 
 
@@ -111,7 +114,13 @@ def _time_loop(
     n, ax = lattice.n_fluid, xyz_index(problem.axis)
     fa = np.zeros(lattice.population_size, dtype=np.dtype(problem.dtype))
     fb = np.zeros_like(fa)
-    src, gq, gc, gs = lattice.src, lattice.ghost_q, lattice.ghost_cell, lattice.ghost_side
+    src = lattice.src
+    ghosts = (
+        lattice.ghost_idx,
+        lattice.ghost_coef.astype(fa.dtype),
+        lattice.ghost_rho.astype(fa.dtype),
+        lattice.ghost_side,
+    )
     prev, residual, steps = 0.0, np.inf, 0
     every = max(1, int(problem.check_every))
     par = kn.kernel_params(fa.dtype, omega_p, omega_m, fx, fy, fz)
@@ -122,7 +131,7 @@ def _time_loop(
         chunk = min(every, problem.max_steps - steps)
         for _ in range(chunk):
             if lattice.n_ghost:
-                kn.fill_ghosts(fa, n, gq, gc, gs, rho_in, rho_out)
+                kn.fill_ghosts(fa, n, *ghosts, rho_in, rho_out)
             kn.stream_collide(fa, fb, src, n, par)
             fa, fb = fb, fa
         steps += chunk
@@ -153,12 +162,16 @@ def _time_loop(
 
 
 def _driving(lattice: SparseLattice, problem: FlowProblem) -> tuple[float, ...]:
-    """(fx, fy, fz, rho_in, rho_out): body force, or end densities with Δp = force · L."""
+    """(fx, fy, fz, rho_in, rho_out): body force, or end densities with Δp = force · L_p.
+
+    ``L_p`` is the distance between the planes where the pressure is imposed
+    (:func:`porestudio.physics._pressure_ends.pressure_length`).
+    """
     if problem.driving == "force":
         force = [0.0, 0.0, 0.0]
         force[xyz_index(problem.axis)] = float(problem.force)
         return (*force, 1.0, 1.0)
-    length = lattice.shape[::-1][xyz_index(problem.axis)]
+    length = pressure_length(lattice.pressure_bc, lattice.shape[::-1][xyz_index(problem.axis)])
     half = 1.5 * problem.force * length  # Δρ/2 = 3 Δp / 2
     return 0.0, 0.0, 0.0, 1.0 + half, 1.0 - half
 
@@ -183,3 +196,9 @@ def _check_problem(problem: FlowProblem) -> None:
         raise InputError(f"the driving force must be a non-zero number; got {problem.force}")
     if problem.driving not in ("force", "pressure"):
         raise InputError(f"unknown driving {problem.driving!r}; use force or pressure")
+    if problem.pressure_bc not in PRESSURE_RULES:
+        raise InputError(
+            f"unknown pressure rule {problem.pressure_bc!r}; use zou-he or anti-bounce-back"
+        )
+    if problem.driving == "pressure" and pore.shape[::-1][xyz_index(problem.axis)] < 2:
+        raise InputError("pressure driving needs at least two voxels along the flow axis")

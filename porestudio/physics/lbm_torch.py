@@ -5,8 +5,8 @@ the fused Triton kernel (:mod:`porestudio.physics.lbm_triton`).
 :mod:`porestudio.physics.lbm_cpu`: the sparse D3Q19 lattice of
 :mod:`porestudio.physics.lattice` (pull table ``src``), populations stored as deviations
 ``f - W``, TRT/BGK collision with the Guo body force split into symmetric and
-antisymmetric parts, anti-bounce-back ghost slots for pressure driving. Runs on CPU torch
-(``problem.device == "cpu"``) or CUDA. All arithmetic is element-wise (no matrix
+antisymmetric parts, Zou–He / anti-bounce-back ghost slots for pressure driving. Runs on
+CPU torch (``problem.device == "cpu"``) or CUDA. All arithmetic is element-wise (no matrix
 products, so no TF32 rounding on the GPU).
 
 The stopping loop (:func:`drive`) is shared with the Triton backend.
@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from porestudio.errors import InputError, SolverError
+from porestudio.physics._pressure_ends import pressure_length
 from porestudio.physics.flow import FlowProblem, FlowResult
 from porestudio.physics.lattice import (
     OPP,
@@ -79,7 +80,7 @@ def driving_terms(
     if problem.driving == "force":
         force[ax] = problem.force
         return force, 1.0, 1.0
-    length = shape[::-1][ax]
+    length = pressure_length(problem.pressure_bc, shape[::-1][ax])
     return force, 1.0 + 1.5 * problem.force * length, 1.0 - 1.5 * problem.force * length
 
 
@@ -172,25 +173,25 @@ class TorchLattice:
         self.opp = torch.as_tensor(OPP, device=device)
         self.w = torch.as_tensor(W, dtype=dtype, device=device)[:, None]
         self.c = [torch.as_tensor(C[:, a], dtype=dtype, device=device)[:, None] for a in range(3)]
-        gq = lattice.ghost_q.astype(np.int64)
-        self.ghost_src = torch.as_tensor(OPP[gq] * n + lattice.ghost_cell, device=device)
-        self.ghost_q = gq
+        self.ghost_idx = torch.as_tensor(lattice.ghost_idx, device=device)
+        self.ghost_coef = torch.as_tensor(lattice.ghost_coef, dtype=dtype, device=device)
+        self.ghost_rho = lattice.ghost_rho
         self.ghost_side = lattice.ghost_side.astype(np.int64)
         self.ghost_val = torch.zeros(lattice.n_ghost, dtype=dtype, device=device)
 
     def set_pressure(self, rho_in: float, rho_out: float) -> None:
-        """Precompute the ghost offsets ``2 W_q (rho_side - 1)``."""
+        """Precompute the density terms ``ghost_rho (rho_side - 1)`` of the ghost slots."""
         import torch
 
         rho = np.where(self.ghost_side == 0, rho_in, rho_out)
-        values = 2.0 * W[self.ghost_q] * (rho - 1.0)
+        values = self.ghost_rho * (rho - 1.0)
         self.ghost_val = torch.as_tensor(values, dtype=self.dtype, device=self.device)
 
 
 def fill_ghosts(f: Any, tl_: TorchLattice) -> None:
-    """Anti-bounce-back ghost slots: ``ghost = -f[opp q, cell] + 2 W_q (rho_side - 1)``."""
-    if tl_.ghost_src.numel():
-        f[Q * tl_.n :] = tl_.ghost_val - f[tl_.ghost_src]
+    """Pressure-end ghost slots from their linear stencils (:mod:`._pressure_ends`)."""
+    if tl_.ghost_idx.shape[0]:
+        f[Q * tl_.n :] = tl_.ghost_val + (tl_.ghost_coef * f[tl_.ghost_idx]).sum(1)
 
 
 def moments(fl: Any, tl_: TorchLattice) -> tuple[Any, Any, Any, Any]:
@@ -283,7 +284,9 @@ def run(problem: FlowProblem, progress: ProgressFn | None = None) -> FlowResult:
         Superficial velocity (x, y, z), steps, residual, timing, side-wall force.
     """
     _check_problem(problem)
-    lattice = build_lattice(problem.pore, problem.axis, problem.side_bc, problem.driving)
+    lattice = build_lattice(
+        problem.pore, problem.axis, problem.side_bc, problem.driving, problem.pressure_bc
+    )
     return run_lattice(lattice, problem, progress)
 
 
@@ -295,7 +298,9 @@ def simulate(problem: FlowProblem, steps: int) -> np.ndarray:
     import torch
 
     _check_problem(problem)
-    lattice = build_lattice(problem.pore, problem.axis, problem.side_bc, problem.driving)
+    lattice = build_lattice(
+        problem.pore, problem.axis, problem.side_bc, problem.driving, problem.pressure_bc
+    )
     device, dtype = torch_device(problem), torch_dtype(problem)
     omega = relaxation_rates(problem.collision, problem.tau, problem.magic)
     force, rho_in, rho_out = driving_terms(problem, lattice.shape)

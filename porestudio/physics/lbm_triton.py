@@ -158,7 +158,7 @@ class TritonSolver:
         import torch
 
         p = self.problem
-        self.lattice = build_lattice(p.pore, p.axis, p.side_bc, p.driving)
+        self.lattice = build_lattice(p.pore, p.axis, p.side_bc, p.driving, p.pressure_bc)
         if self.lattice.src.dtype != np.int32:
             raise InputError("the lattice is too large for the 32-bit pull table")
         self.n = self.lattice.n_fluid

@@ -130,9 +130,7 @@ def _tables() -> _Tables:
         for k, group in enumerate(groups):
             fan[config, group] = k
             if len(groups) > 1:
-                owners = {
-                    lo if solid[lo] else hi for _, lo, hi in (_BLOCK_FACES[f] for f in group)
-                }
+                owners = {lo if solid[lo] else hi for _, lo, hi in (_BLOCK_FACES[f] for f in group)}
                 mean = _OFFSETS[sorted(owners)].mean(axis=0) - 0.5
                 shift[config, k] = mean / np.linalg.norm(mean)
     split_edge = np.zeros((256, 3), bool)
@@ -140,9 +138,7 @@ def _tables() -> _Tables:
         p, q = _IN_PLANE[e]
         for config in range(256):
             around = [_OFFSETS[b] for b in range(8) if _OFFSETS[b][e] == 1 and config >> b & 1]
-            split_edge[config, e] = len(around) == 2 and all(
-                around[0][[p, q]] != around[1][[p, q]]
-            )
+            split_edge[config, e] = len(around) == 2 and all(around[0][[p, q]] != around[1][[p, q]])
     return _Tables(fan, n_fans, shift, split_edge)
 
 

@@ -16,6 +16,7 @@ from porestudio.physics.lattice import (
     W,
     boundary_momentum,
     build_lattice,
+    equilibrium_deviation,
     specular_wall_areas,
 )
 
@@ -131,6 +132,48 @@ def test_pressure_ends_point_to_ghost_slots():
     inlet = lat.ghost_cell[lat.ghost_side == 0]
     assert np.all(lat.coords[inlet, 2] == 0)
     assert np.all(C[lat.ghost_q[lat.ghost_side == 0], 0] == 1)
+
+
+def _ghosts(lat, f, rho_in, rho_out):
+    rho = np.where(lat.ghost_side == 0, rho_in, rho_out)
+    return (lat.ghost_coef * f[lat.ghost_idx]).sum(axis=1) + lat.ghost_rho * (rho - 1.0)
+
+
+@pytest.mark.parametrize("axis", ["x", "y", "z"])
+def test_zou_he_ghosts_rebuild_the_equilibrium_of_the_end_density(axis):
+    """A uniform flow along the axis at the prescribed end density is a fixed point."""
+    lat = build_lattice(np.ones((4, 5, 6), bool), axis, "periodic", "pressure")
+    u = np.zeros(3)
+    u["xyz".index(axis)] = 0.03
+    rho = 1.002
+    feq = equilibrium_deviation(rho, u)
+    f = np.repeat(feq, lat.n_fluid)  # q * n + i layout: value of q for every cell
+    f = np.concatenate([f, np.zeros(lat.n_ghost)])
+    ghosts = _ghosts(lat, f, rho, rho)
+    assert np.allclose(ghosts, feq[lat.ghost_q], rtol=0, atol=1e-15)
+    # the rule enforces the density: a different end density changes every ghost
+    assert not np.allclose(_ghosts(lat, f, rho + 1e-3, rho), ghosts, rtol=0, atol=1e-6)
+
+
+def test_zou_he_cancels_the_transverse_momentum_at_the_ends():
+    lat = build_lattice(np.ones((3, 4, 5), bool), "x", "periodic", "pressure")
+    rng = np.random.default_rng(3)
+    f = np.concatenate([rng.normal(0, 1e-3, Q * lat.n_fluid), np.zeros(lat.n_ghost)])
+    f[Q * lat.n_fluid :] = _ghosts(lat, f, 1.01, 0.99)
+    post = f[lat.src.ravel()].reshape(Q, lat.n_fluid)  # after streaming
+    ends = np.unique(lat.ghost_cell)
+    rho = 1.0 + post[:, ends].sum(axis=0)
+    for a in (1, 2):  # y and z momentum of every end cell vanish
+        assert np.allclose((C[:, a, None] * post[:, ends]).sum(axis=0), 0.0, atol=1e-15)
+    inlet = lat.coords[ends, 2] == 0
+    assert np.allclose(rho[inlet], 1.01) and np.allclose(rho[~inlet], 0.99)
+
+
+def test_pressure_rules_are_checked():
+    with pytest.raises(InputError, match="pressure rule"):
+        build_lattice(np.ones((2, 2, 2), bool), "x", "periodic", "pressure", "zou")
+    with pytest.raises(InputError, match="two voxels"):
+        build_lattice(np.ones((2, 2, 1), bool), "x", "periodic", "pressure")
 
 
 def test_wall_momentum_exchange_equals_the_pressure_difference():
