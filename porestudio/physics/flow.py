@@ -59,6 +59,11 @@ class FlowProblem:
         Population precision.
     device : str
         "cpu" or "cuda" (the backend that runs it).
+    level_set : ndarray of float (nz, ny, nx), optional
+        Sub-voxel wall positions: > 0 exactly on the pore voxels, <= 0 in the solid,
+        sampled at voxel centres (a signed distance in voxels, or a grey image minus its
+        threshold). Solid links then use linear interpolated bounce-back
+        (:mod:`porestudio.physics._subvoxel`) instead of halfway bounce-back.
     """
 
     pore: np.ndarray
@@ -75,6 +80,7 @@ class FlowProblem:
     check_every: int = 100
     dtype: str = "float32"
     device: str = "cpu"
+    level_set: np.ndarray | None = None
 
     @property
     def viscosity(self) -> float:

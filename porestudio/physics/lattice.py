@@ -50,6 +50,7 @@ import numpy as np
 
 from porestudio.errors import InputError
 from porestudio.physics._pressure_ends import PRESSURE_RULES, ghost_stencil
+from porestudio.physics._subvoxel import check_level_set, wall_stencils
 from porestudio.units import array_axis, xyz_index
 
 C: np.ndarray = np.array(
@@ -108,8 +109,9 @@ class SparseLattice:
     kind : ndarray of int8, shape (19, n_fluid)
         Link classification (STREAM, SOLID_BB, WALL_BB, WALL_SPECULAR, OPEN_END).
     ghost_q, ghost_cell, ghost_side : ndarray of int64, shape (n_ghost,)
-        Direction, fluid cell and end (0 = inlet at the low face, 1 = outlet) of every
-        ghost slot (pressure driving only; empty otherwise).
+        Direction, fluid cell and kind (0 = inlet at the low face, 1 = outlet, 2 =
+        interpolated solid wall) of every ghost slot (empty without pressure ends or a
+        level set).
     pressure_bc : {"zou-he", "anti-bounce-back"}
         Rule of the pressure ends.
     ghost_idx, ghost_coef : ndarray, shape (n_ghost, m)
@@ -161,6 +163,7 @@ def build_lattice(
     side_bc: str = "periodic",
     driving: str = "force",
     pressure_bc: str = "zou-he",
+    level_set: np.ndarray | None = None,
 ) -> SparseLattice:
     """Build the sparse D3Q19 lattice and its pull-streaming table for one flow run.
 
@@ -176,6 +179,9 @@ def build_lattice(
         Periodic ends or pressure inlet/outlet ends.
     pressure_bc : {"zou-he", "anti-bounce-back"}
         Rule of the pressure ends (ignored for force driving).
+    level_set : ndarray of float, shape (nz, ny, nx), optional
+        Sub-voxel wall positions (> 0 exactly on the pore voxels): solid links then use
+        interpolated bounce-back through ghost slots (:mod:`._subvoxel`).
 
     Returns
     -------
@@ -219,8 +225,42 @@ def build_lattice(
     else:
         gq = gc = gs = np.zeros(0, dtype=np.int64)
     stencil = ghost_stencil(pressure_bc, C, W, src, gq, gc, gs, xyz_index(axis))
+    tables = (gq, gc, gs, *stencil)
+    if level_set is not None:
+        phi = check_level_set(level_set, pore)
+        tables = _wall_ghosts(phi, coords, src, kind, flow, side_bc, tables)
     return SparseLattice(
-        shape, axis, side_bc, driving, index, coords, src, kind, gq, gc, gs, pressure_bc, *stencil
+        shape, axis, side_bc, driving, index, coords, src, kind, *tables[:3], pressure_bc,
+        *tables[3:],
+    )  # fmt: skip
+
+
+def _wall_ghosts(phi, coords, src, kind, flow, side_bc, ghosts):  # noqa: PLR0913
+    """Append interpolated bounce-back ghosts for the solid links; rewrites ``src``.
+
+    Links whose solid voxel lies across a non-periodic face keep halfway bounce-back.
+    """
+    gq, gc, gs, idx, coef, rho = ghosts
+    n = coords.shape[0]
+    q, cell = np.nonzero(kind == SOLID_BB)
+    raw = coords[cell].astype(np.int64) - C[q, ::-1]
+    inside = np.ones(q.size, dtype=bool)
+    for a in range(3):
+        if a != flow and side_bc != "periodic":
+            inside &= (raw[:, a] >= 0) & (raw[:, a] < phi.shape[a])
+    q, cell = q[inside], cell[inside]
+    w_idx, w_coef = wall_stencils(phi, C, OPP, coords, src, (q, cell), kind == STREAM)
+    src[q, cell] = Q * n + gq.size + np.arange(q.size)
+    width = max(idx.shape[1], w_idx.shape[1])
+    pad = [(0, 0), (0, width - idx.shape[1])]
+    w_pad = [(0, 0), (0, width - w_idx.shape[1])]
+    return (
+        np.concatenate([gq, q]),
+        np.concatenate([gc, cell]),
+        np.concatenate([gs, np.full(q.size, 2, dtype=np.int64)]),
+        np.concatenate([np.pad(idx, pad), np.pad(w_idx, w_pad)]),
+        np.concatenate([np.pad(coef, pad), np.pad(w_coef, w_pad)]),
+        np.concatenate([rho, np.zeros(q.size)]),
     )
 
 

@@ -10,8 +10,9 @@
 * Forcing: Guo body force split into its symmetric and antisymmetric parts, each scaled
   by ``1 - ω±/2``; the reported velocity includes the ``F/2`` shift.
 * Storage: deviations ``f - W`` in float32 (default) or float64, two buffers.
-* Convergence: relative change of the superficial velocity along the axis between two
-  checks ``check_every`` steps apart below ``tol``.
+* Convergence: :mod:`porestudio.physics._convergence` (relative change of the
+  superficial velocity between checks ``check_every`` steps apart below ``tol`` for
+  three checks in a row).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import time
 import numpy as np
 
 from porestudio.errors import InputError, SolverError
+from porestudio.physics._convergence import Convergence
 from porestudio.physics._pressure_ends import PRESSURE_RULES, pressure_length
 from porestudio.physics.flow import FlowProblem, FlowResult
 from porestudio.physics.lattice import (
@@ -83,7 +85,12 @@ def run(problem: FlowProblem, progress: ProgressFn | None = None) -> FlowResult:
     """
     _check_problem(problem)
     lattice = build_lattice(
-        problem.pore, problem.axis, problem.side_bc, problem.driving, problem.pressure_bc
+        problem.pore,
+        problem.axis,
+        problem.side_bc,
+        problem.driving,
+        problem.pressure_bc,
+        problem.level_set,
     )
     return run_lattice(lattice, problem, progress)
 
@@ -121,7 +128,7 @@ def _time_loop(
         lattice.ghost_rho.astype(fa.dtype),
         lattice.ghost_side,
     )
-    prev, residual, steps = 0.0, np.inf, 0
+    stop, steps = Convergence(ax, problem.tol), 0
     every = max(1, int(problem.check_every))
     par = kn.kernel_params(fa.dtype, omega_p, omega_m, fx, fy, fz)
     kn.stream_collide(fa, fb, src, 0, par)  # compile / load, no work
@@ -137,22 +144,20 @@ def _time_loop(
         steps += chunk
         sums = kn.velocity_sums(fa, n, fx, fy, fz)
         _check_stable(sums[4], steps, problem)
-        mean = sums[ax] / lattice.n_total
-        residual = abs(mean - prev) / abs(mean) if mean != 0.0 else np.inf
-        prev = mean
+        stop.update(np.array(sums[:3]) / lattice.n_total)
         report(progress, steps, problem.max_steps)
-        if residual < problem.tol:
+        if stop.converged:
             break
     seconds = time.perf_counter() - t0
     log.info(
         "lbm-cpu %s/%s: %d steps, residual %.2e, %.1f s, %.1f MFLUPS",
-        problem.axis, problem.side_bc, steps, residual, seconds, n * steps / seconds / 1e6,
+        problem.axis, problem.side_bc, steps, stop.residual, seconds, n * steps / seconds / 1e6,
     )  # fmt: skip
     return FlowResult(
         mean_velocity_xyz=np.array(kn.velocity_sums(fa, n, fx, fy, fz)[:3]) / lattice.n_total,
         steps=steps,
-        residual=float(residual),
-        converged=bool(residual < problem.tol),
+        residual=float(stop.residual),
+        converged=stop.converged,
         seconds=seconds,
         fluid_cells=n,
         total_cells=lattice.n_total,

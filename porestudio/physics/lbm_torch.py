@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from porestudio.errors import InputError, SolverError
+from porestudio.physics._convergence import Convergence
 from porestudio.physics._pressure_ends import pressure_length
 from porestudio.physics.flow import FlowProblem, FlowResult
 from porestudio.physics.lattice import (
@@ -108,7 +109,7 @@ def drive(
     """
     ax = xyz_index(problem.axis)
     every = max(1, int(problem.check_every))
-    prev, residual, steps = 0.0, np.inf, 0
+    stop, steps = Convergence(ax, problem.tol), 0
     sums = Sums(np.zeros(3), 0.0)
     t0 = time.perf_counter()
     while steps < problem.max_steps:
@@ -120,16 +121,14 @@ def drive(
                 f"LBM run along {problem.axis} became unstable after {steps} steps "
                 f"(|u| = {sums.umax:.3g}); lower the force or raise tau"
             )
-        mean = float(sums.xyz[ax]) / n_total
-        residual = abs(mean - prev) / abs(mean) if mean != 0.0 else np.inf
-        prev = mean
+        stop.update(np.asarray(sums.xyz, dtype=np.float64) / n_total)
         report(progress, steps, problem.max_steps)
-        if residual < problem.tol:
+        if stop.converged:
             break
     if sync is not None:
         sync()
     seconds = time.perf_counter() - t0
-    return LoopOutcome(sums, steps, float(residual), bool(residual < problem.tol), seconds)
+    return LoopOutcome(sums, steps, float(stop.residual), stop.converged, seconds)
 
 
 def torch_device(problem: FlowProblem) -> Any:
@@ -285,7 +284,12 @@ def run(problem: FlowProblem, progress: ProgressFn | None = None) -> FlowResult:
     """
     _check_problem(problem)
     lattice = build_lattice(
-        problem.pore, problem.axis, problem.side_bc, problem.driving, problem.pressure_bc
+        problem.pore,
+        problem.axis,
+        problem.side_bc,
+        problem.driving,
+        problem.pressure_bc,
+        problem.level_set,
     )
     return run_lattice(lattice, problem, progress)
 
@@ -299,7 +303,12 @@ def simulate(problem: FlowProblem, steps: int) -> np.ndarray:
 
     _check_problem(problem)
     lattice = build_lattice(
-        problem.pore, problem.axis, problem.side_bc, problem.driving, problem.pressure_bc
+        problem.pore,
+        problem.axis,
+        problem.side_bc,
+        problem.driving,
+        problem.pressure_bc,
+        problem.level_set,
     )
     device, dtype = torch_device(problem), torch_dtype(problem)
     omega = relaxation_rates(problem.collision, problem.tau, problem.magic)

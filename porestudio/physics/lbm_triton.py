@@ -52,9 +52,15 @@ def choose_neighbours(problem: FlowProblem, neighbours: str = "auto") -> str:
     """Resolve ``neighbours`` ("auto" | "map" | "table") for a problem."""
     if neighbours not in ("auto", "map", "table"):
         raise InputError(f"unknown neighbours {neighbours!r}; use auto, map or table")
-    map_ok = problem.driving == "force" and max(np.shape(problem.pore)) <= MAP_MAX_EDGE
+    map_ok = (
+        problem.driving == "force"
+        and problem.level_set is None
+        and max(np.shape(problem.pore)) <= MAP_MAX_EDGE
+    )
     if neighbours == "map" and not map_ok:
-        raise InputError("the map neighbour mode needs force driving and <= 1024 voxels per axis")
+        raise InputError(
+            "the map neighbour mode needs force driving, no level set and <= 1024 voxels per axis"
+        )
     if neighbours == "auto":
         return "map" if map_ok else "table"
     return neighbours
@@ -158,7 +164,9 @@ class TritonSolver:
         import torch
 
         p = self.problem
-        self.lattice = build_lattice(p.pore, p.axis, p.side_bc, p.driving, p.pressure_bc)
+        self.lattice = build_lattice(
+            p.pore, p.axis, p.side_bc, p.driving, p.pressure_bc, p.level_set
+        )
         if self.lattice.src.dtype != np.int32:
             raise InputError("the lattice is too large for the 32-bit pull table")
         self.n = self.lattice.n_fluid

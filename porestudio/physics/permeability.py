@@ -34,14 +34,10 @@ the LBM elsewhere; in periodic mode a structure extruded along a transverse axis
 on a one-voxel slab (the flow is two-dimensional).
 
 Relaxation time: TRT with Λ = 3/16 makes ``k`` independent of τ (to 1e-4 at tol 1e-6),
-so the default τ is the one expected to converge fastest (:func:`auto_tau`,
-ν = 0.075 φ d², d the mean distance of pore voxels to the solid, τ clamped to [0.6, 6]).
-Steps to tol 1e-6, periodic k_xx: 48³ sphere cell c = 0.2 (φ d² = 56): τ 3: 1500,
-6: 600, 10: 600, 16: 800; 40³ GRF φ = 0.5, correlation 8 (φ d² = 5.0): τ 1.0: 1100,
-1.45: 1000, 1.63: 600, 2.5: 700; 40³ overlapping spheres φ = 0.5 (φ d² = 2.3): τ 0.8:
-900, 1.0: 600, 1.14: 500, 1.5: 700; 48³ Berea (φ d² = 0.48): τ 0.6: 3200, 0.7: 6100,
-0.85: 10100. The rule picks 6, 1.63, 1.0, 0.6 (the earlier ν = 0.1 d picked 3, 1.45,
-1.14, 1.0). BGK (``collision="bgk"``, as in the paper) uses τ = 1; its k depends on τ.
+so the default τ is the one expected to converge fastest (:func:`auto_tau`, module
+:mod:`porestudio.physics._tau`: ν balances viscous relaxation in the pores against
+pressure diffusion across the sample, with a Kozeny–Carman estimate of k).
+BGK (``collision="bgk"``, as in the paper) uses τ = 1; its k depends on τ.
 """
 
 from __future__ import annotations
@@ -56,6 +52,7 @@ from scipy import ndimage
 from porestudio.errors import InputError
 from porestudio.physics._kuhn import kuhn_off_diagonals
 from porestudio.physics._results import PermeabilityResult, RunInfo, build_result
+from porestudio.physics._tau import auto_tau
 from porestudio.physics.flow import FlowProblem, FlowResult
 from porestudio.progress import ProgressFn, scaled
 from porestudio.structures.volume import Structure
@@ -70,8 +67,6 @@ __all__ = ["PermeabilityResult", "RunInfo", "auto_tau", "permeability"]
 
 log = logging.getLogger(__name__)
 
-TAU_RANGE_TRT: tuple[float, float] = (0.6, 6.0)
-"""Range of the automatic TRT τ (k does not depend on it; only the step count does)."""
 DEFAULT_TAU_BGK: float = 1.0
 """τ of BGK runs (k depends on τ with BGK)."""
 FORCE_PER_NU: float = 2e-5
@@ -92,6 +87,7 @@ class _Options:
     tol: float
     max_steps: int | None
     dtype: str
+    level_set: np.ndarray | None = None
 
 
 def permeability(
@@ -109,6 +105,7 @@ def permeability(
     progress: ProgressFn | None = None,
     tau: float | None = None,
     dtype: str = "float32",
+    level_set: np.ndarray | None = None,
 ) -> PermeabilityResult:
     """Permeability tensor of a structure (module docstring: modes, shortcuts, units).
 
@@ -140,6 +137,11 @@ def permeability(
         Relaxation time (default: :func:`auto_tau` for TRT, :data:`DEFAULT_TAU_BGK` for BGK).
     dtype : {"float32", "float64"}
         LBM population precision.
+    level_set : ndarray of float (nz, ny, nx), optional
+        Sub-voxel wall positions, > 0 exactly on the pore voxels (a signed distance in
+        voxels, or the grey image minus its threshold, signed so that pore > 0): solid
+        links use interpolated bounce-back (:mod:`porestudio.physics._subvoxel`) and
+        every axis runs the LBM.
 
     Returns
     -------
@@ -148,6 +150,8 @@ def permeability(
     """
     pore, dx = _unpack(structure_or_pore, voxel_size_m)
     opts = _options(mode, method, collision, device, tau, tol, max_steps, dtype)
+    if level_set is not None:
+        opts = _with_level_set(opts, level_set, pore)
     if tau is None and pore.any() and not pore.all():
         tau = auto_tau(pore) if collision == "trt" else DEFAULT_TAU_BGK
         opts = dataclasses.replace(opts, tau=tau)
@@ -193,6 +197,15 @@ def _unpack(obj: Structure | np.ndarray, voxel_size_m: float | None) -> tuple[np
     return pore, check_voxel_size(voxel_size_m)
 
 
+def _with_level_set(opts: _Options, level_set: np.ndarray, pore: np.ndarray) -> _Options:
+    from porestudio.physics._subvoxel import check_level_set
+
+    phi = check_level_set(level_set, pore)
+    if opts.method == "stokes2d":
+        raise InputError("sub-voxel walls (a level set) need method lbm or auto")
+    return dataclasses.replace(opts, method="lbm", level_set=phi)
+
+
 def _options(mode, method, collision, device, tau, tol, max_steps, dtype) -> _Options:  # noqa: PLR0913
     if mode not in _MODES:
         raise InputError(f"unknown mode {mode!r}; use kuhn or periodic")
@@ -213,31 +226,6 @@ def _options(mode, method, collision, device, tau, tol, max_steps, dtype) -> _Op
     dev = resolve_device(device)  # "cpu" | "cuda": backends never see "auto"
     tau = DEFAULT_TAU_BGK if tau is None else float(tau)
     return _Options(mode, method, collision, dev, tau, float(tol), max_steps, dtype)
-
-
-def auto_tau(pore: np.ndarray) -> float:
-    """TRT relaxation time expected to converge fastest: ν = 0.075 φ d².
-
-    ``d`` is the mean Euclidean distance of the pore voxels to the solid (periodic wrap)
-    and ``φ`` the porosity, so ``φ d²`` scales like k. The slowest transient is viscous
-    relaxation (time ∝ k/ν) in open media and pressure diffusion (∝ ν/k) in tight ones;
-    both are short when ν grows with k. Clamped to :data:`TAU_RANGE_TRT`.
-
-    Parameters
-    ----------
-    pore : ndarray of bool (nz, ny, nx)
-        True = pore.
-
-    Returns
-    -------
-    float
-        τ (lattice units).
-    """
-    pad = np.pad(pore, 1, mode="wrap")
-    depth = ndimage.distance_transform_edt(pad)[1:-1, 1:-1, 1:-1][pore]
-    nu = 0.075 * float(pore.mean()) * float(depth.mean()) ** 2
-    lo, hi = TAU_RANGE_TRT
-    return float(np.clip(0.5 + 3.0 * nu, lo, hi))
 
 
 def _axes(axes: str | tuple[str, ...], tensor: bool) -> tuple[str, ...]:
@@ -332,12 +320,12 @@ def _force(opts: _Options) -> float:
 def _lbm(pore, axis, side, opts: _Options, progress) -> tuple[FlowResult, RunInfo]:
     """One LBM run with the options' collision, τ, force and stopping rule."""
     nu = (opts.tau - 0.5) / 3.0
-    run_pore, slab = _slab(pore, axis, side)
+    run_pore, slab = _slab(pore, axis, side) if opts.level_set is None else (pore, False)
     max_steps = opts.max_steps or max(20_000, int(20 * max(pore.shape) ** 2 / nu))
     problem = FlowProblem(
         run_pore, axis=axis, side_bc=side, collision=opts.collision, tau=opts.tau,
         force=_force(opts), tol=opts.tol, max_steps=int(max_steps), dtype=opts.dtype,
-        device=opts.device,
+        device=opts.device, level_set=opts.level_set,
     )  # fmt: skip
     result = _backend(opts.device)(problem, progress)
     if slab:  # a one-voxel slab of an extruded structure: rescale the cell counts

@@ -119,6 +119,21 @@ def test_torch_pressure_driving_matches_cpu_backend():
     assert _rel(got.mean_velocity_xyz, ref.mean_velocity_xyz) < 1e-9
 
 
+def test_torch_level_set_walls_match_cpu_backend():
+    from porestudio.physics import lbm_cpu
+
+    phi = np.random.default_rng(4).standard_normal((6, 7, 8)) + 0.6
+    problem = FlowProblem(
+        pore=phi > 0, level_set=phi, axis="y", side_bc="noslip", dtype="float64",
+        tol=0.0, max_steps=60, check_every=20, force=1e-4,
+    )  # fmt: skip
+    ref = lbm_cpu.run(problem)
+    got = lbm_torch.run(problem)
+    assert _rel(got.mean_velocity_xyz, ref.mean_velocity_xyz) < 1e-9
+    plain = lbm_cpu.run(dataclass_replace(problem, level_set=None))
+    assert _rel(plain.mean_velocity_xyz, ref.mean_velocity_xyz) > 1e-3  # the walls moved
+
+
 def test_triton_backend_without_cuda_uses_torch(monkeypatch):
     monkeypatch.delenv("TRITON_INTERPRET", raising=False)
     res = lbm_triton.run(FlowProblem(pore=_slit(4), max_steps=20, check_every=10, tol=0.0))
@@ -132,6 +147,8 @@ def test_map_mode_refuses_pressure_driving():
         lbm_triton.choose_neighbours(problem, "map")
     assert lbm_triton.choose_neighbours(problem, "auto") == "table"
     assert lbm_triton.choose_neighbours(FlowProblem(pore=_slit(4))) == "map"
+    phi = np.where(_slit(4), 1.0, -1.0)
+    assert lbm_triton.choose_neighbours(FlowProblem(pore=_slit(4), level_set=phi)) == "table"
 
 
 # --- Triton kernel under the interpreter --------------------------------------------------
@@ -153,6 +170,11 @@ for axis, side, driving, mode in cases:
         got = lbm_triton.simulate(p, steps, neighbours=mode, block=512)
         errs.append(float(np.abs(got - ref).max() / np.abs(ref).max()))
     out[f"{axis}-{side}-{driving}-{mode}"] = max(errs)
+phi = np.random.default_rng(6).standard_normal((6, 7, 8)) + 0.6
+p = FlowProblem(pore=phi > 0, level_set=phi, axis="z", dtype="float64", force=1e-4)
+ref = lbm_torch.simulate(p, 3)
+got = lbm_triton.simulate(p, 3, neighbours="table", block=512)
+out["level-set-table"] = float(np.abs(got - ref).max() / np.abs(ref).max())
 p = FlowProblem(pore=pore, axis="y", side_bc="freeslip", dtype="float64", tol=0.0,
                 max_steps=6, check_every=3, force=1e-4)
 a = lbm_triton.run(p, block=512)
@@ -211,6 +233,17 @@ def test_cuda_triton_matches_torch_step_for_step(axis, side, driving, mode):
                                 neighbours=mode)  # fmt: skip
     assert _rel(got64, ref) < 1e-10
     assert _rel(got32, ref) < 1e-5  # float32 storage and arithmetic
+
+
+@pytest.mark.gpu
+@needs_cuda
+@needs_triton
+def test_cuda_triton_level_set_walls_match_torch():
+    phi = np.random.default_rng(8).standard_normal((20, 24, 28)) + 0.6
+    base = dict(pore=phi > 0, level_set=phi, axis="x", force=1e-4)
+    ref = lbm_torch.simulate(FlowProblem(**base, dtype="float64", device="cuda"), 40)
+    got = lbm_triton.simulate(FlowProblem(**base, dtype="float64", device="cuda"), 40)
+    assert _rel(got, ref) < 1e-10
 
 
 @pytest.mark.gpu
