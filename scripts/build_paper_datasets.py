@@ -93,6 +93,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--ct-all", action="store_true", help="label every CT sample (GPU)")
     p.add_argument("--ct-tol", type=float, default=1e-6, help="LBM tolerance of the CT runs")
     p.add_argument("--ct-fresh", action="store_true", help="re-import, dropping old CT labels")
+    p.add_argument(
+        "--ct-mode",
+        default="periodic",
+        choices=("periodic", "kuhn"),
+        help="side boundaries of the CT tensors: fully periodic (symmetric full tensor, as "
+        "PuMA) or Kuhn (no-slip diagonal, free-slip off-diagonals, as the paper)",
+    )
     p.add_argument("--ct-sets", nargs="+", default=list(CT_SETS), choices=list(CT_SETS))
     return p.parse_args(argv)
 
@@ -216,11 +223,13 @@ def step_ct(args: argparse.Namespace) -> dict[str, Any]:
         limit = total if args.ct_all else min(max(args.ct_limit, 0), total)
         summary = label_dataset(path, method="lbm", tensor=True, axes="all", si=True,
                                 device=args.device, workers=args.workers, tol=args.ct_tol,
-                                indices=range(limit), flush_seconds=60)  # fmt: skip
+                                indices=range(limit), flush_seconds=60,
+                                mode=args.ct_mode)  # fmt: skip
         with atomic_path(args.resources / f"{name}.h5", inputs=(path,)) as tmp:
             shutil.copyfile(path, tmp)
         results[name] = {"summary": summary.to_dict(), "device": args.device, "tol": args.ct_tol,
-                         "source": spec["source"], **stats_of(path)}  # fmt: skip
+                         "mode": args.ct_mode, "source": spec["source"],
+                         **stats_of(path)}  # fmt: skip
     return results
 
 

@@ -36,7 +36,10 @@ from porestudio.physics import lbm_torch, lbm_triton  # noqa: E402
 from porestudio.physics.flow import FlowProblem  # noqa: E402
 
 DEVICE = "cuda"
-SIZES = {"big": 256, "mid": 128, "cell": 64, "ct": 100, "steps": 300, "small_steps": 1000}
+SIZES = {
+    "big": 256, "mid": 128, "cell": 64, "ct": 100, "steps": 300, "small_steps": 1000,
+    "spheres": (32, 64, 96, 128, 160),
+}  # fmt: skip
 """Problem sizes; ``--smoke`` shrinks them to check the script on a CPU (TRITON_INTERPRET=1)."""
 
 BYTES = {"map": 4 + 19 * 4 * 2, "table": 19 * 4 * 2 + 18 * 4, "torch": 19 * 4 * 2 + 19 * 8}
@@ -166,32 +169,89 @@ def converge_sphere() -> list[dict]:
     return rows
 
 
+def legacy_tau(pore: np.ndarray) -> float:
+    """The automatic τ of porestudio before 2026-11-27 (ν = 0.075 φ d², τ in [0.6, 6])."""
+    from scipy import ndimage
+
+    pad = np.pad(pore, 1, mode="wrap")
+    depth = ndimage.distance_transform_edt(pad)[1:-1, 1:-1, 1:-1][pore]
+    nu = 0.075 * float(pore.mean()) * float(depth.mean()) ** 2
+    return float(np.clip(0.5 + 3.0 * nu, 0.6, 6.0))
+
+
 def tensor_times() -> list[dict]:
-    """Full Kuhn permeability tensor of 100³ CT sub-volumes on the GPU (second call timed)."""
-    from porestudio.physics.permeability import permeability
+    """Full permeability tensors of 100³ CT sub-volumes on the GPU (second call timed):
+    Kuhn (6 runs) with the automatic τ and, side by side, the earlier τ rule; periodic."""
+    from porestudio.physics.permeability import auto_tau, permeability
 
     rows = []
     for name in ("fiberform", "berea"):
         pore = ct_volume(name)
-        for _attempt in range(2):
+        for label, mode, tau in (
+            ("kuhn, auto tau", "kuhn", None),
+            ("kuhn, earlier tau rule", "kuhn", legacy_tau(pore)),
+            ("periodic, auto tau", "periodic", None),
+        ):
+            for _attempt in range(2):
+                t0 = time.perf_counter()
+                res = permeability(pore, tensor=True, device=DEVICE, mode=mode, tau=tau)
+                wall = time.perf_counter() - t0
+            runs = [dataclasses.asdict(r) for r in res.runs]
+            rows.append(
+                {
+                    "case": f"{name} ({label})",
+                    "porosity": float(pore.mean()),
+                    "tau": tau if tau is not None else auto_tau(pore),
+                    "seconds": wall,
+                    "steps": [r["steps"] for r in runs],
+                    "k_lu": np.asarray(res.k_lu).tolist(),
+                    "runs": runs,
+                }
+            )
+            print(
+                f"  tensor {name} {label} tau={rows[-1]['tau']:.3f}: {wall:.2f} s, "
+                f"steps {rows[-1]['steps']}, diag {np.diag(res.k_lu)}",
+                flush=True,
+            )
+    return rows
+
+
+def subvoxel_spheres() -> list[dict]:
+    """Simple-cubic sphere cells against Zick & Homsy: staircase vs sub-voxel walls."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from validate_lbm import k_sphere_reference
+
+    from porestudio.physics.permeability import auto_tau
+
+    rows = []
+    sizes = [(n, 0.2) for n in SIZES["spheres"]] + [(n, 0.216) for n in SIZES["spheres"][1::2]]
+    for n, c in sizes:
+        radius = n * (3 * c / (4 * np.pi)) ** (1 / 3)
+        x = np.arange(n) + 0.5 - n / 2
+        z, y, xx = np.meshgrid(x, x, x, indexing="ij")
+        phi = np.sqrt(xx * xx + y * y + z * z) - radius
+        pore = phi > 0
+        tau = auto_tau(pore)
+        for walls, level in (("staircase", None), ("sub-voxel", phi)):
+            problem = FlowProblem(
+                pore=pore, tau=tau, force=2e-5 * (tau - 0.5) / 3, device=DEVICE, level_set=level
+            )
             t0 = time.perf_counter()
-            res = permeability(pore, tensor=True, device=DEVICE)
+            res = lbm_triton.run(problem)
             wall = time.perf_counter() - t0
-        runs = [dataclasses.asdict(r) if dataclasses.is_dataclass(r) else str(r) for r in res.runs]
-        rows.append(
-            {
-                "case": name,
-                "porosity": float(pore.mean()),
-                "seconds": wall,
-                "k_lu": np.asarray(res.k_lu).tolist(),
-                "runs": runs,
-            }
-        )
-        print(
-            f"  tensor {name} 100^3 (porosity {pore.mean():.3f}): {wall:.2f} s, "
-            f"diag {np.diag(res.k_lu)}",
-            flush=True,
-        )
+            k = float(res.mean_velocity_xyz[0] * problem.viscosity / problem.force)
+            c_ref = c if level is not None else 1.0 - float(pore.mean())
+            ref = k_sphere_reference(n, c, c_ref)
+            rows.append(
+                {"n": n, "c": c, "walls": walls, "tau": tau, "k_lu": k, "reference": ref,
+                 "error": k / ref - 1, "steps": res.steps, "converged": res.converged,
+                 "call_s": wall, "backend": res.backend}
+            )  # fmt: skip
+            print(
+                f"  sphere {n}^3 c={c} {walls}: k={k:.5g} ref={ref:.5g} "
+                f"({100 * (k / ref - 1):+.3f} %), {res.steps} steps, {wall:.1f} s",
+                flush=True,
+            )
     return rows
 
 
@@ -276,12 +336,28 @@ def markdown(results: dict) -> str:
     tens = results.get("tensor100")
     if isinstance(tens, list):
         lines += [
-            "| 100³ tensor (Kuhn, 6 runs) | porosity | seconds | k diagonal (voxel²) |",
-            "|---|---|---|---|",
+            "| 100³ tensor | porosity | τ | steps per run | seconds | k diagonal (voxel²) |",
+            "|---|---|---|---|---|---|",
         ]
         for r in tens:
             diag = ", ".join(f"{r['k_lu'][i][i]:.4g}" for i in range(3))
-            lines.append(f"| {r['case']} | {r['porosity']:.3f} | {r['seconds']:.2f} | {diag} |")
+            lines.append(
+                f"| {r['case']} | {r['porosity']:.3f} | {r['tau']:.3f} | "
+                f"{', '.join(str(v) for v in r['steps'])} | {r['seconds']:.2f} | {diag} |"
+            )
+        lines.append("")
+    subs = results.get("subvoxel_spheres")
+    if isinstance(subs, list):
+        lines += [
+            "| SC sphere cell | c | walls | τ | k (voxel²) | reference | error | steps | s |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for r in subs:
+            lines.append(
+                f"| {r['n']}³ | {r['c']} | {r['walls']} | {r['tau']:.2f} | {r['k_lu']:.5g} | "
+                f"{r['reference']:.5g} | {100 * r['error']:+.3f} % | {r['steps']} | "
+                f"{r['call_s']:.1f} |"
+            )
         lines.append("")
     for key, val in results.items():
         if isinstance(val, dict) and "error" in val:
@@ -294,6 +370,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=".", help="folder for gpu_bench.json / .md")
     parser.add_argument("--quick", action="store_true", help="throughput only, fewer cases")
     parser.add_argument(
+        "--sections",
+        default="copy,throughput,sphere,tensor,subvoxel",
+        help="comma-separated sections to run (copy, throughput, sphere, tensor, subvoxel)",
+    )
+    parser.add_argument(
         "--smoke",
         action="store_true",
         help="tiny sizes on the CPU (with TRITON_INTERPRET=1): checks the script",
@@ -305,10 +386,11 @@ def main(argv: list[str] | None = None) -> int:
     global DEVICE
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    wanted = set(args.sections.split(","))
     results: dict = {"device": {"torch": torch.__version__, "triton": triton.__version__}}
     if args.smoke:
         DEVICE = "cpu"
-        SIZES.update(big=12, mid=10, cell=10, ct=10, steps=4, small_steps=4)
+        SIZES.update(big=12, mid=10, cell=10, ct=10, steps=4, small_steps=4, spheres=(8, 10))
     else:
         props = torch.cuda.get_device_properties(0)
         results["device"].update(
@@ -317,14 +399,20 @@ def main(argv: list[str] | None = None) -> int:
             cuda=torch.version.cuda,
             memory_GiB=round(props.total_memory / 2**30, 1),
         )
-        section(results, "copy_bandwidth_GBps", copy_bandwidth, torch)
+        if "copy" in wanted:
+            section(results, "copy_bandwidth_GBps", copy_bandwidth, torch)
     print(results["device"], flush=True)
     bw = results.get("copy_bandwidth_GBps")
     bw = bw if isinstance(bw, float) else None
-    section(results, "throughput", throughput_suite, bw, args.quick)
+    if "throughput" in wanted:
+        section(results, "throughput", throughput_suite, bw, args.quick)
     if not args.quick:
-        section(results, "converge_sphere64", converge_sphere)
-        section(results, "tensor100", tensor_times)
+        if "sphere" in wanted:
+            section(results, "converge_sphere64", converge_sphere)
+        if "tensor" in wanted:
+            section(results, "tensor100", tensor_times)
+        if "subvoxel" in wanted:
+            section(results, "subvoxel_spheres", subvoxel_spheres)
     (out / "gpu_bench.json").write_text(json.dumps(results, indent=1, default=str))
     (out / "gpu_bench.md").write_text(markdown(results))
     print(markdown(results))

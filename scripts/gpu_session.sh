@@ -6,9 +6,10 @@
 # Needs python3 with torch, triton, numpy, scipy, h5py, numba, tifffile (no pip, no
 # internet: porestudio is used from the source tree through PYTHONPATH). Every step runs
 # under `timeout`, so one failure or hang does not lose the others; the whole script stays
-# under ~6 minutes. Results land flat in $OUT (at most 8 files):
-#   gpu_session.log   everything printed (nvidia-smi, versions, tests, benchmark)
-#   pytest_gpu.xml    JUnit report of the gpu-marked tests
+# under ~9 minutes. Results land flat in $OUT (at most 8 files):
+#   gpu_session.log   everything printed (nvidia-smi, versions, CT labelling, benchmark, tests)
+#   ct_*.h5, datasets.json, datasets.md   the CT sets labelled with full tensors on the GPU
+#                     (copy the .h5 into resources/, the other two into docs/)
 #   gpu_bench.json    all benchmark numbers;  gpu_bench.md  the same as markdown tables
 set -u
 cd "$(dirname "$0")/.."
@@ -52,14 +53,16 @@ heavy = [m for m in ("tqdm", "pyvista", "vtk", "PySide6", "pyqtgraph") if m in s
 print("device:", resolve_device("auto"), "| triton:", triton_available(), "| heavy:", heavy)
 sys.exit(1 if heavy else 0)
 EOF
+# the CT sets of the studio, every sample labelled with the full tensor (periodic mode)
+cp docs/datasets.json "$OUT/datasets.json"
+step ct-labelling 200 "$PY" scripts/build_paper_datasets.py --steps ct --device cuda --ct-all \
+    --ct-fresh --ct-mode periodic --workers 1 --out /tmp/ct-build --resources "$OUT" --docs "$OUT"
+step bench 150 "$PY" scripts/gpu_bench.py --out "$OUT" --sections copy,sphere,tensor,subvoxel
 if "$PY" -c "import pytest" 2>/dev/null; then
-    step pytest-gpu 150 "$PY" -m pytest tests/physics -m gpu -q -o addopts="" -p no:xvfb \
-        -p no:cacheprovider --continue-on-collection-errors -rs \
-        --junitxml="$OUT/pytest_gpu.xml"
+    step pytest-gpu 120 "$PY" -m pytest tests/physics -m gpu -q -o addopts="" -p no:xvfb \
+        -p no:cacheprovider --continue-on-collection-errors -rs
 else
     echo "=== pytest missing: gpu tests skipped"
 fi
-step bench 240 "$PY" scripts/gpu_bench.py --out "$OUT"
-# (the lead may append further steps here, e.g. a dataset-labelling run on the GPU)
 echo "=== done $(date -u +%H:%M:%S); files in $OUT:"
 ls -la "$OUT"
