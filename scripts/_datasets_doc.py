@@ -109,24 +109,48 @@ def _ct(results: dict[str, Any]) -> list[str]:
     if ct is None:
         return ["(not built yet: `scripts/build_paper_datasets.py --steps ct`)", ""]
     lines = [
-        "| set | source | samples | labelled (ok/failed) | device, tol | φ mean | "
-        "k_xx mean [voxel²] | k_yy | k_zz | k_zz mean [m²] | file size |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| set | source | samples | labelled (ok/failed) | device, tol, sides | φ mean | "
+        "k_xx mean [voxel²] | k_yy | k_zz | diagonal mean [darcy] | max asymmetry | file size |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, r in ct.items():
         if not isinstance(r, dict) or "statistics" not in r:
             continue
         s, st = r["statistics"], r.get("label_status", {})
-        kzz_m2 = s.get("permeability_m2[zz]", {}).get("mean")
+        darcy = r.get("k_diag_mean_darcy")
+        darcy_s = " / ".join(f"{v:.3g}" for v in darcy) if darcy else "–"
+        asym = r.get("asymmetry_max")
         lines.append(
             f"| `{name}.h5` | {r['source']} | {r['count']} | {st.get('ok', 0)}/"
-            f"{st.get('failed', 0)} | {r['device']}, {r.get('tol', 1e-6):g} | "
-            f"{_fmt(s['porosity']['mean'], 4)} | "
+            f"{st.get('failed', 0)} | {r['device']}, {r.get('tol', 1e-6):g}, "
+            f"{r.get('mode', 'kuhn')} | {_fmt(s['porosity']['mean'], 4)} | "
             + " | ".join(_fmt(s.get(f"permeability_lu[{a}]", {}).get("mean"), 4)
                          for a in ("xx", "yy", "zz"))
-            + f" | {_fmt(kzz_m2)} | {r['size_mb']:.1f} MB |"
+            + f" | {darcy_s} | {_fmt(asym, 2)} | {r['size_mb']:.1f} MB |"
         )  # fmt: skip
-    return lines + [""]
+    return lines + [
+        "",
+        "Max asymmetry: largest ‖K − Kᵀ‖ / ‖K‖ over the samples of a set (a physical "
+        "permeability tensor is symmetric; periodic runs give it to the convergence "
+        "tolerance). The Berea cubes average 1.42 / 1.08 / 1.04 darcy (x / y / z) against "
+        "1.36 / 1.30 / 1.19 D from DNS of the whole 400³ sample: within the spread that "
+        "100³ cubes (a few grain diameters, below a representative volume) allow.",
+        "",
+        "**Side boundaries.** The sets are labelled in periodic mode (three fully periodic "
+        "runs; the transverse mean velocities give the off-diagonals; the convention of "
+        "PuMA's permeability solver). The paper's Kuhn mode (no-slip walls for "
+        "the diagonal, free-slip walls for the off-diagonals) is available "
+        "(`--ct-mode kuhn`, `porestudio label --mode kuhn`), but on samples this small its "
+        "walls dominate: on the 100³ Berea crop of `docs/gpu.md` the Kuhn diagonal is "
+        "7–26 % below the periodic one (no-slip walls cut the pores they cross), on a 50³ "
+        "FiberForm cube (√k ≈ 10 voxels, comparable to the width) 4–5 × below, and its "
+        "off-diagonals carry a wall-layer error of order (correlation length / width) "
+        "(`docs/validation_lbm.md`). Earlier CT files held Kuhn tensors with NaN "
+        "off-diagonals (a since-fixed estimator bug); the files now committed were "
+        "relabelled on an NVIDIA H200 (2026-11-27, all 55 samples in 22 s, log in "
+        "`docs/logs/gpu_session_h200_2.log`).",
+        "",
+    ]
 
 
 def _default(results: dict[str, Any]) -> list[str]:
@@ -204,8 +228,8 @@ def render(results: dict[str, Any]) -> str:
         "",
         "Sub-volumes of the CT images in `resources/ct/` (licences and provenance there), "
         "imported with `porestudio.structures.ct.import_ct` and labelled with the full "
-        "Kuhn LBM tensor (no-slip runs for the diagonal, free-slip runs for the "
-        "off-diagonals; TRT), in voxel² and m². On a CPU only the first `--ct-limit` "
+        "LBM permeability tensor (TRT, periodic side boundaries; see *Side boundaries* "
+        "below), in voxel² and m². On a CPU only the first `--ct-limit` "
         "samples of each set are labelled (the others keep `label_status` 0); the full "
         "sets are labelled with `--device cuda --ct-all --ct-fresh` on a GPU machine.",
         "",

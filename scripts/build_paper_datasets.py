@@ -229,8 +229,28 @@ def step_ct(args: argparse.Namespace) -> dict[str, Any]:
             shutil.copyfile(path, tmp)
         results[name] = {"summary": summary.to_dict(), "device": args.device, "tol": args.ct_tol,
                          "mode": args.ct_mode, "source": spec["source"],
-                         **stats_of(path)}  # fmt: skip
+                         **stats_of(path), **tensor_extras(path)}  # fmt: skip
     return results
+
+
+def tensor_extras(path: Path) -> dict[str, Any]:
+    """Asymmetry ‖K − Kᵀ‖/‖K‖ (max, median) and the mean diagonal in darcy of a CT set."""
+    from porestudio.units import DARCY_M2
+
+    with open_dataset(path) as ds:
+        props = ds.properties(["permeability_lu", "permeability_m2"])
+    k_lu, k_m2 = props["permeability_lu"], props["permeability_m2"]
+    done = np.isfinite(k_lu).all(axis=(1, 2))
+    if not done.any():
+        return {}
+    k = k_lu[done]
+    asym = np.linalg.norm(k - np.swapaxes(k, 1, 2), axis=(1, 2)) / np.linalg.norm(k, axis=(1, 2))
+    diag = np.diagonal(k_m2[done], axis1=1, axis2=2) / DARCY_M2
+    return {
+        "asymmetry_max": float(asym.max()),
+        "asymmetry_median": float(np.median(asym)),
+        "k_diag_mean_darcy": diag.mean(axis=0).tolist(),
+    }
 
 
 STEPS = {"synthetic": step_synthetic, "default": step_default, "compare": step_compare,

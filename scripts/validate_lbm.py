@@ -4,7 +4,7 @@ Writes a markdown report (method notes + a table: case, expected, got, error, st
 to docs/validation_lbm.md.
 
     .venv/bin/python scripts/validate_lbm.py              # standard set (~15 min on 2 cores)
-    .venv/bin/python scripts/validate_lbm.py --full       # adds the 128³ sphere cells
+    .venv/bin/python scripts/validate_lbm.py --full       # adds staircase 128³ sphere cells
     .venv/bin/python scripts/validate_lbm.py --device cuda
     .venv/bin/python scripts/validate_lbm.py --only spheres --sizes 48,64,96,128
 
@@ -31,6 +31,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from _dense_trt import dense_trt_k  # noqa: E402
+from _validate_notes import METHOD_NOTES  # noqa: E402
 
 from porestudio.physics.permeability import permeability  # noqa: E402
 
@@ -66,7 +70,7 @@ def poiseuille(device):
     h = 16
     pore = np.zeros((1, h + 2, 2), bool)
     pore[:, 1:-1] = True
-    k, steps, sec = k_axis(pore, device, tol=1e-9)
+    k, steps, sec = k_axis(pore, device, tol=1e-9, dtype="float64")
     exact = (h**3 / 12 + h / 24) / (h + 2)
     row(f"plane Poiseuille h={h} (discrete exact)", exact, k, rel(k, exact), steps, sec)
     cont = h**3 / 12 / (h + 2)
@@ -77,7 +81,7 @@ def duct(device):
     a = 10
     pore = np.zeros((1, a + 2, a + 2), bool)
     pore[:, 1:-1, 1:-1] = True
-    k, steps, sec = k_axis(pore, device, axis="z", tol=1e-9)
+    k, steps, sec = k_axis(pore, device, axis="z", tol=1e-9, dtype="float64")
     exact = SQUARE_DUCT * a**4 / (a + 2) ** 2
     row("square duct a=10 in a solid frame", exact, k, rel(k, exact), steps, sec)
 
@@ -134,6 +138,78 @@ def spheres(device, n: int, fractions, dtype="float32", tol=1e-6, label=""):
             rel(k, expected), steps, sec)  # fmt: skip
 
 
+def sphere_level_set(n: int, c: float) -> np.ndarray:
+    """Signed distance to the sphere of :func:`sphere_cell` (> 0 in the fluid), voxels."""
+    a = n * (3 * c / (4 * np.pi)) ** (1 / 3)
+    x = np.arange(n) + 0.5 - n / 2
+    z, y, xx = np.meshgrid(x, x, x, indexing="ij")
+    return np.sqrt(xx * xx + y * y + z * z) - a
+
+
+def subvoxel_spheres(device, n: int, fractions, tau=None, label=""):
+    """Sphere cells with sub-voxel walls (CLI): compared at the exact, nominal c."""
+    for c in fractions:
+        phi = sphere_level_set(n, c)
+        t0 = time.perf_counter()
+        r = permeability(phi > 0, axes="x", mode="periodic", device=device, level_set=phi,
+                         tau=tau)  # fmt: skip
+        k, expected = r.k_lu[0, 0], k_sphere_reference(n, c, c)
+        row(f"SC spheres {n}³ c={c}, sub-voxel walls (CLI){label}", expected, k,
+            rel(k, expected), r.runs[0].steps, time.perf_counter() - t0)  # fmt: skip
+
+
+def subvoxel_checks(device):
+    """Sub-voxel walls: a channel between voxel centres (exact) and τ-independence."""
+    ny, y0, y1 = 14, 1.3, 12.1
+    yc = np.arange(ny) + 0.5
+    phi = np.broadcast_to(np.minimum(yc - y0, y1 - yc)[None, :, None], (1, ny, 2)).copy()
+    exact = (y1 - y0) ** 3 / 12 / ny
+    for ls, name in ((phi, "sub-voxel walls (CLI)"), (None, "staircase")):
+        t0 = time.perf_counter()
+        r = permeability(phi > 0, axes="x", mode="periodic", device=device, level_set=ls,
+                         tol=1e-10, dtype="float64")  # fmt: skip
+        row(f"plane channel, walls at y = {y0} and {y1} (h = {y1 - y0:.1f}), {name}", exact,
+            r.k_lu[0, 0], rel(r.k_lu[0, 0], exact), r.runs[0].steps,
+            time.perf_counter() - t0)  # fmt: skip
+    ks = []
+    for tau in (0.6, 1.0, 3.0, 6.0):
+        t0 = time.perf_counter()
+        phi = sphere_level_set(32, 0.2)
+        r = permeability(phi > 0, axes="x", mode="periodic", device=device, level_set=phi,
+                         tau=tau)  # fmt: skip
+        ks.append(r.k_lu[0, 0])
+        row(f"TRT τ={tau}: SC spheres 32³ c=0.2, sub-voxel walls", "τ-free", ks[-1], "",
+            r.runs[0].steps, time.perf_counter() - t0)  # fmt: skip
+    spread = (max(ks) - min(ks)) / np.mean(ks)
+    row("CLI spread over τ ∈ [0.6, 6]", "< 0.5 %", f"{100 * spread:.3f} %", "", "", 0.0)
+
+
+def pressure_driving(device):
+    """Zou–He and anti-bounce-back pressure ends against periodic force driving."""
+    import dataclasses
+
+    from porestudio.physics import lbm_cpu
+    from porestudio.physics.flow import FlowProblem
+
+    rng = np.random.default_rng(5)
+    channel = np.zeros((1, 10, 64), bool)
+    channel[:, 1:-1] = True
+    cases = (("plane channel h=8, L=64", channel, 1.0, "periodic"),
+             ("random cells 6³ × 16 along x (L=96), no-slip sides",
+              np.tile(rng.random((6, 6, 6)) < 0.75, (1, 1, 16)), 0.8, "noslip"))  # fmt: skip
+    for name, pore, tau, side in cases:
+        force = FlowProblem(pore, tau=tau, dtype="float64", tol=1e-10, side_bc=side)
+        t0 = time.perf_counter()
+        k_f = force.viscosity * lbm_cpu.run(force).mean_velocity_xyz[0] / force.force
+        for rule in ("zou-he", "anti-bounce-back"):
+            p = dataclasses.replace(force, driving="pressure", pressure_bc=rule,
+                                    max_steps=200_000)  # fmt: skip
+            r = lbm_cpu.run(p)
+            k_p = p.viscosity * r.mean_velocity_xyz[0] / p.force
+            row(f"pressure-driven {name}: {rule} vs periodic force driving", k_f, k_p,
+                rel(k_p, k_f), r.steps, time.perf_counter() - t0)  # fmt: skip
+
+
 def sphere_diagnostics(device):
     """What the sphere error is not: precision, convergence, the kernel itself."""
     spheres(device, 48, [0.2])
@@ -144,45 +220,6 @@ def sphere_diagnostics(device):
     k, steps, sec = k_axis(pore, device, tau=1.5, tol=1e-9, dtype="float64")
     row("SC spheres 24³ c=0.2: sparse numba kernel vs independent dense numpy TRT",
         ref, k, f"{abs(k / ref - 1):.1e}", steps, time.perf_counter() - t0)  # fmt: skip
-
-
-def dense_trt_k(pore: np.ndarray, tau: float, steps: int) -> float:
-    """k_xx of a textbook dense D3Q19 TRT (Λ = 3/16, Guo force, halfway bounce-back by
-    ``np.roll``), written independently of porestudio's lattice tables; float64."""
-    import itertools
-
-    vel = [(0, 0, 0)] + [
-        v for v in itertools.product((-1, 0, 1), repeat=3) if 0 < np.abs(v).sum() < 3
-    ]
-    c = np.array(vel, dtype=float)
-    w = np.array([1 / 3] + [1 / 18 if np.abs(v).sum() == 1 else 1 / 36 for v in vel[1:]])
-    opp = np.array([vel.index(tuple(-np.array(v))) for v in vel])
-    om_p = 1 / tau
-    om_m = 1 / (0.5 + (3 / 16) / (tau - 0.5))
-    force = 2e-5 * (tau - 0.5) / 3
-    solid = ~pore
-    wq = w[:, None, None, None]
-    f = np.tile(wq, (1, *pore.shape))
-    shifted = [np.roll(solid, (int(v[2]), int(v[1]), int(v[0])), axis=(0, 1, 2)) for v in c]
-    for _ in range(steps):
-        rho = f.sum(0)
-        ux = ((f * c[:, 0, None, None, None]).sum(0) + 0.5 * force) / rho
-        uy = (f * c[:, 1, None, None, None]).sum(0) / rho
-        uz = (f * c[:, 2, None, None, None]).sum(0) / rho
-        cu = c[:, 0, None, None, None] * ux + c[:, 1, None, None, None] * uy
-        cu = cu + c[:, 2, None, None, None] * uz
-        feq = wq * rho * (1 + 3 * cu + 4.5 * cu**2 - 1.5 * (ux**2 + uy**2 + uz**2))
-        cf = c[:, 0, None, None, None] * force
-        src = wq * (3 * (cf - ux * force) + 9 * cu * cf)
-        sym = lambda a: 0.5 * (a + a[opp])  # noqa: E731
-        post = f - om_p * (sym(f) - sym(feq)) - om_m * (f - sym(f) - feq + sym(feq))
-        post += (1 - om_p / 2) * sym(src) + (1 - om_m / 2) * (src - sym(src))
-        for q, v in enumerate(c):
-            f[q] = np.roll(post[q], (int(v[2]), int(v[1]), int(v[0])), axis=(0, 1, 2))
-            f[q][shifted[q]] = post[opp[q]][shifted[q]]
-        f[:, solid] = w[:, None]
-    ux = ((f * c[:, 0, None, None, None]).sum(0) + 0.5 * force) / f.sum(0)
-    return (tau - 0.5) / 3 * ux[pore].sum() / pore.size / force
 
 
 # --- τ, symmetry, Kuhn off-diagonals, CT ------------------------------------------------
@@ -283,77 +320,6 @@ def berea(device):
 
 # --- driver ------------------------------------------------------------------------------
 
-METHOD_NOTES = """\
-## How the sphere cases are set up and compared
-
-* **Voxelisation**: one sphere per periodic cell of n³ voxels, centred on the cell centre
-  (a voxel corner for even n); a voxel is solid when its centre lies inside the sphere of
-  the nominal solid fraction c. The voxel solid fraction `c_voxel` differs slightly from c
-  (0.20053 at 64³, 0.20124 at 48³) and is stated in each row.
-* **Reference**: k = L³ / (6π a K) with the radius a of the sphere of the voxel volume
-  (`c_voxel`) and the drag K of Zick & Homsy (1982, table 2: c = 0.027 / 0.064 / 0.125 /
-  0.216 / 0.343 / 0.45 → K = 2.008 / 2.810 / 4.292 / 7.442 / 15.4 / 28.1). The small step
-  from c to `c_voxel` uses the local slope of the Sangani & Acrivos (1982) series
-  K = 1 / (1 − 1.7601 c^⅓ + c − 1.5593 c² + 3.9799 c^{8/3} − 3.0734 c^{10/3}). c = 0.2 is no
-  table point: the series is multiplied by the Zick–Homsy / series ratio interpolated as
-  ln r ∝ c^β through the 0.216 (r = 1.0080) and 0.343 (r = 1.0795) entries (β = 4.9; it
-  reproduces the 0.125 entry, r = 1.0006, to 0.01 %), r(0.2) = 1.0055: at 64³ the
-  nominal-c reference is 88.39 voxel², not the bare series' 88.88 (the series alone is
-  0.8 % low in K at c = 0.216).
-* **Solver**: `permeability(..., mode="periodic", method="lbm")`: TRT Λ = 3/16, automatic τ,
-  Guo body force, superficial velocity with the F/2 shift averaged over all voxels,
-  k = ν⟨u⟩/F with ν of the symmetric rate; float32 and tol 1e-6 unless stated.
-
-## Where the sphere error comes from (64³, c = 0.2)
-
-The earlier table compared k = 86.744 with the bare series at the nominal c (88.877):
-−2.40 % (−2.29 % against 88.78). Of that, +0.55 % is the series' truncation (reference
-88.39 with the Zick–Homsy correction) and +0.37 % the voxel solid fraction 0.20053
-instead of 0.2 (d ln k / dc ≈ −7.4 here: k is very sensitive to the radius, a 0.1-voxel
-larger effective radius costs 1.9 %). The remaining −1.47 % is the staircase (voxelised
-sphere) discretisation error of halfway bounce-back. It is not precision (float32 =
-float64 to 1e-6), not convergence (tol 1e-9 changes k by < 1e-5), not τ (TRT spread
-< 1e-4) and not the kernel: an independent dense numpy TRT gives the same k to 3e-9
-(row "sparse numba kernel vs independent dense numpy TRT"). The voxelisation rule itself
-moves the result by a few tenths of a per cent at a fixed size: at 48³ the corner-centred
-sphere (c_voxel 0.20124) gives −1.64 %, a voxel-centred one (c_voxel 0.20001) −1.84 %.
-A code quoting a smaller error at 64³ very likely has a smaller voxel solid fraction
-(each −0.001 in c_voxel is +0.74 % in k) or a different reference.
-
-**Resolution study** (CUDA backend on an H200 — the same lattice tables and collision,
-it reproduces the CPU k = 86.745 at 64³ — `docs/validation_lbm_cuda_spheres.md`), error
-against the reference at c_voxel, c = 0.2 / 0.216:
-
-| n³ | 32 | 48 | 64 | 96 | 128 | 160 |
-|---|---|---|---|---|---|---|
-| c = 0.2 | −2.43 % | −1.64 % | −1.47 % | −1.16 % | −0.83 % | −0.75 % |
-| c = 0.216 | −2.56 % | −2.09 % | −1.60 % | −1.15 % | −0.90 % | −0.76 % |
-
-So the issue's targets are met at 64³ (−1.47 % within 1.5 %) and missed narrowly at 128³
-(−0.83 % against 0.75 %; 160³ reaches −0.75 %). The error decays roughly like n^-0.8,
-as expected for the first-order geometric error of a staircase surface; it could only
-be reduced with sub-voxel wall positions (interpolated bounce-back), which a binary voxel
-image does not provide.
-
-## Kuhn off-diagonals
-
-Free-slip (specular) side walls make the transverse flux of every run zero; the walls
-hold a transverse mean pressure gradient instead. It is measured from the side-wall
-momentum exchange, minus its rest-state part (1/3 times the pressure-weighted fluid wall
-area), divided by the wall area times the lever to the fluid centroid
-(`porestudio.physics._kuhn`); Darcy's law for the three runs gives K_slip = ν U G⁻¹. The
-inclined-plate rows compare it with the periodic tensor: the error is a wall-layer effect
-of order (period / width), halving from 48 to 96 voxels of width; the mean of k_ij and
-k_ji is the better estimate. (Dividing the raw wall force by the fluid cell count, as an
-earlier version did, gave k_xy ≈ 0.001 instead of 0.5 for the 48² plates.)
-
-For a random structure the wall layers are about one correlation length thick: in the
-32³ GRF row (correlation length 8 along x, 4 lengths per side) the mean off-diagonals
-k_xy and k_yz match the periodic ones to 3e-3 while k_xz is off by 0.03 (7 % of the
-largest k_ii). Kuhn off-diagonals need samples many correlation lengths wide; the
-Kuhn tensor's asymmetry ‖K − Kᵀ‖/‖K‖ is a direct indicator of this wall error.
-"""
-
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -368,12 +334,17 @@ def main() -> int:
         poiseuille(args.device)
         duct(args.device)
     spheres(args.device, 64, [0.2, *ZICK_HOMSY_SC])
+    subvoxel_spheres(args.device, 64, [0.2, 0.216])
+    subvoxel_spheres(args.device, 128, [0.2])
     if args.full:
         spheres(args.device, 128, [0.2, 0.216])
+        subvoxel_spheres(args.device, 128, [0.216])
     for n in (int(s) for s in args.sizes.split(",") if s):
         spheres(args.device, n, [0.2, 0.216], label=" (resolution study)")
     if args.only is None:
         sphere_diagnostics(args.device)
+        subvoxel_checks(args.device)
+        pressure_driving(args.device)
         tau_independence(args.device)
         symmetry(args.device)
         kuhn_off_diagonals(args.device)

@@ -10,7 +10,7 @@ import numpy as np
 
 from porestudio.cli._common import print_json, progress_bar
 from porestudio.errors import InputError
-from porestudio.units import AXES_XYZ, MILLIDARCY_M2
+from porestudio.units import AXES_XYZ, DARCY_M2, MILLIDARCY_M2
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Compute the permeability of a binary volume (TIFF stack, slice folder) or of "
             "one sample of a porestudio HDF5 dataset (FILE.h5:INDEX). Lattice units are "
-            "voxel²; m² and mD are shown when the voxel size is known."
+            "voxel²; m², darcy and mD are shown when the voxel size is known."
         ),
     )
     p.add_argument("volume", metavar="VOLUME", help="TIFF stack, slice folder or FILE.h5[:INDEX]")
@@ -36,6 +36,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--voxel-size", type=float, metavar="M", help="voxel edge in metres")
     p.add_argument("--tol", type=float, default=1e-6, help="LBM convergence tolerance")
     p.add_argument("--max-steps", type=int, metavar="N", help="LBM step limit per run")
+    p.add_argument(
+        "--threshold",
+        default="otsu",
+        metavar="T",
+        help="grey threshold of a grey-scale volume, pore = grey < T (default: otsu)",
+    )
+    p.add_argument(
+        "--subvoxel",
+        action="store_true",
+        help="place the walls between voxel centres from the grey values (partial volume; "
+        "grey-scale TIFF / slice folder only)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=handle)
 
@@ -44,13 +56,14 @@ def handle(args: argparse.Namespace) -> int:
     """Load the structure, compute, print."""
     from porestudio.physics.permeability import permeability
 
-    structure, label = load_input(args.volume)
+    structure, label = load_input(args.volume, args.threshold)
+    level_set = grey_walls(args.volume, structure) if args.subvoxel else None
     with progress_bar("permeability") as bar:
         result = permeability(
             structure, axes=args.axis, tensor=args.tensor, mode=args.mode,
             method=args.method, collision=args.collision, device=args.device,
             voxel_size_m=args.voxel_size, tol=args.tol, max_steps=args.max_steps,
-            progress=bar,
+            progress=bar, level_set=level_set,
         )  # fmt: skip
     if args.json:
         print_json({"source": label, "shape_zyx": list(structure.shape), **result.to_dict()})
@@ -59,7 +72,7 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
-def load_input(spec: str):
+def load_input(spec: str, threshold: str = "otsu"):
     """A Structure from ``path`` (volume) or ``path.h5:index`` (dataset sample)."""
     path, index = _split_index(spec)
     if not path.exists():
@@ -82,7 +95,21 @@ def load_input(spec: str):
         raise InputError(f"{path.name} is not an HDF5 dataset; ':{index}' needs one")
     from porestudio.structures.ct import load_structure
 
-    return load_structure(path), path.name
+    return load_structure(path, threshold=threshold), path.name
+
+
+def grey_walls(spec: str, structure) -> np.ndarray:
+    """Level set of the grey volume ``spec`` for sub-voxel walls (``--subvoxel``)."""
+    from porestudio.structures.ct import read_grey
+    from porestudio.structures.level_set import grey_level_set
+
+    prov = structure.provenance
+    if prov.get("kind") != "ct":
+        raise InputError("--subvoxel needs a grey-scale volume; dataset samples are binary")
+    grey = read_grey(Path(spec)).data
+    if np.unique(grey[:: max(1, grey.shape[0] // 8)]).size <= 2:
+        raise InputError(f"{Path(spec).name} is binary: no grey values to place walls with")
+    return grey_level_set(grey, prov["threshold"], structure.pore, bool(prov["invert"]))
 
 
 def _split_index(spec: str) -> tuple[Path, int | None]:
@@ -108,7 +135,7 @@ def format_table(result, label: str, shape: tuple[int, ...]) -> str:
     head += f"porosity {result.porosity:.4f}, voxel size "
     head += f"{dx:.4g} m" if dx else "unknown (lattice units only; --voxel-size M)"
     lines = [head, f"method {result.method}, mode {result.mode}"]
-    cols = ["entry", "k [voxel²]"] + (["k [m²]", "k [mD]"] if dx else [])
+    cols = ["entry", "k [voxel²]"] + (["k [m²]", "k [D]", "k [mD]"] if dx else [])
     lines.append("  ".join(f"{c:>14}" for c in cols))
     for i, a in enumerate(AXES_XYZ):
         for j, b in enumerate(AXES_XYZ):
@@ -117,7 +144,8 @@ def format_table(result, label: str, shape: tuple[int, ...]) -> str:
                 continue
             row = [f"k_{a}{b}", f"{v:.6g}"]
             if dx:
-                row += [f"{result.k_m2[i, j]:.6g}", f"{result.k_m2[i, j] / MILLIDARCY_M2:.6g}"]
+                m2 = result.k_m2[i, j]
+                row += [f"{m2:.6g}", f"{m2 / DARCY_M2:.6g}", f"{m2 / MILLIDARCY_M2:.6g}"]
             lines.append("  ".join(f"{c:>14}" for c in row))
     if result.tensor and not np.isnan(result.asymmetry):
         lines.append(f"asymmetry ‖K−Kᵀ‖/‖K‖ = {result.asymmetry:.3g}")

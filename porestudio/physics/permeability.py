@@ -219,6 +219,8 @@ def _options(mode, method, collision, device, tau, tol, max_steps, dtype) -> _Op
         raise InputError(f"max_steps must be a positive integer; got {max_steps}")
     if dtype not in ("float32", "float64"):
         raise InputError(f"dtype must be float32 or float64; got {dtype!r}")
+    if dtype == "float32" and tol < 1e-8:
+        log.warning("tol %.1e is below float32 resolution: runs may not converge", tol)
     if tau is not None and not (np.isfinite(tau) and tau > 0.5):
         raise InputError(f"tau must be larger than 0.5; got {tau}")
     from porestudio.physics.device import resolve_device
