@@ -32,9 +32,12 @@ Rules
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from porestudio.errors import InputError
+from porestudio.units import xyz_index
 
 PRESSURE_RULES: tuple[str, ...] = ("zou-he", "anti-bounce-back")
 """Names of the pressure-end rules."""
@@ -121,3 +124,25 @@ def _zou_he(c, src, q, cell, side, flow_xyz, opp):  # noqa: PLR0913
     m = int((coef != 0.0).sum(axis=1).max(initial=0))
     idx[coef == 0.0] = 0  # padding reads a valid population with weight 0
     return np.ascontiguousarray(idx[:, :m]), np.ascontiguousarray(coef[:, :m]), share
+
+
+def driving_terms(problem: Any, shape: tuple[int, int, int]) -> tuple[np.ndarray, float, float]:
+    """Body force (x, y, z) and the inlet/outlet densities of a flow problem.
+
+    Pressure driving prescribes ``Δp = force · L_p`` (:func:`pressure_length`), i.e.
+    ``Δρ = 3 Δp`` split evenly about 1.
+
+    Returns
+    -------
+    force : ndarray (3,)
+        Guo body-force density, lattice units (zero for pressure driving).
+    rho_in, rho_out : float
+        Densities at the pressure ends (1 for force driving).
+    """
+    force = np.zeros(3)
+    ax = xyz_index(problem.axis)
+    if problem.driving == "force":
+        force[ax] = problem.force
+        return force, 1.0, 1.0
+    length = pressure_length(problem.pressure_bc, shape[::-1][ax])
+    return force, 1.0 + 1.5 * problem.force * length, 1.0 - 1.5 * problem.force * length

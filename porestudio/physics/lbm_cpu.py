@@ -24,7 +24,7 @@ import numpy as np
 
 from porestudio.errors import InputError, SolverError
 from porestudio.physics._convergence import Convergence
-from porestudio.physics._pressure_ends import PRESSURE_RULES, pressure_length
+from porestudio.physics._pressure_ends import PRESSURE_RULES, driving_terms
 from porestudio.physics.flow import FlowProblem, FlowResult
 from porestudio.physics.lattice import (
     WALL_BB,
@@ -117,7 +117,7 @@ def _time_loop(
     from porestudio.physics import _kernels_numba as kn
 
     omega_p, omega_m = relaxation_rates(problem.collision, problem.tau, problem.magic)
-    fx, fy, fz, rho_in, rho_out = _driving(lattice, problem)
+    (fx, fy, fz), rho_in, rho_out = driving_terms(problem, lattice.shape)
     n, ax = lattice.n_fluid, xyz_index(problem.axis)
     fa = np.zeros(lattice.population_size, dtype=np.dtype(problem.dtype))
     fb = np.zeros_like(fa)
@@ -164,21 +164,6 @@ def _time_loop(
         backend="cpu-numba",
         wall_force_xyz=boundary_momentum(lattice, fa, (WALL_SPECULAR, WALL_BB)),
     )
-
-
-def _driving(lattice: SparseLattice, problem: FlowProblem) -> tuple[float, ...]:
-    """(fx, fy, fz, rho_in, rho_out): body force, or end densities with Δp = force · L_p.
-
-    ``L_p`` is the distance between the planes where the pressure is imposed
-    (:func:`porestudio.physics._pressure_ends.pressure_length`).
-    """
-    if problem.driving == "force":
-        force = [0.0, 0.0, 0.0]
-        force[xyz_index(problem.axis)] = float(problem.force)
-        return (*force, 1.0, 1.0)
-    length = pressure_length(lattice.pressure_bc, lattice.shape[::-1][xyz_index(problem.axis)])
-    half = 1.5 * problem.force * length  # Δρ/2 = 3 Δp / 2
-    return 0.0, 0.0, 0.0, 1.0 + half, 1.0 - half
 
 
 def _check_stable(umax: float, steps: int, problem: FlowProblem) -> None:

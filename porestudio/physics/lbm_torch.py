@@ -24,7 +24,7 @@ import numpy as np
 
 from porestudio.errors import InputError, SolverError
 from porestudio.physics._convergence import Convergence
-from porestudio.physics._pressure_ends import pressure_length
+from porestudio.physics._pressure_ends import driving_terms
 from porestudio.physics.flow import FlowProblem, FlowResult
 from porestudio.physics.lattice import (
     OPP,
@@ -62,27 +62,6 @@ class LoopOutcome:
     residual: float
     converged: bool
     seconds: float
-
-
-def driving_terms(
-    problem: FlowProblem, shape: tuple[int, int, int]
-) -> tuple[np.ndarray, float, float]:
-    """Body force (x, y, z) and the inlet/outlet densities of a problem (as lbm_cpu).
-
-    Returns
-    -------
-    force : ndarray (3,)
-        Guo body-force density, lattice units (zero for pressure driving).
-    rho_in, rho_out : float
-        Densities at the pressure ends (1 for force driving).
-    """
-    force = np.zeros(3)
-    ax = xyz_index(problem.axis)
-    if problem.driving == "force":
-        force[ax] = problem.force
-        return force, 1.0, 1.0
-    length = pressure_length(problem.pressure_bc, shape[::-1][ax])
-    return force, 1.0 + 1.5 * problem.force * length, 1.0 - 1.5 * problem.force * length
 
 
 def drive(

@@ -29,10 +29,11 @@ import numpy as np
 
 from porestudio.errors import InputError
 from porestudio.physics import lbm_torch
+from porestudio.physics._pressure_ends import driving_terms
 from porestudio.physics.flow import FlowProblem, FlowResult
 from porestudio.physics.lattice import OPP, C, Q, W, build_lattice
 from porestudio.physics.lbm_cpu import _check_problem, relaxation_rates
-from porestudio.physics.lbm_torch import Sums, TorchLattice, drive, driving_terms
+from porestudio.physics.lbm_torch import Sums, TorchLattice, drive
 from porestudio.progress import ProgressFn
 from porestudio.units import array_axis
 
