@@ -31,6 +31,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from _legacy_tau import legacy_tau  # noqa: E402
 
 from porestudio.physics import lbm_torch, lbm_triton  # noqa: E402
 from porestudio.physics.flow import FlowProblem  # noqa: E402
@@ -169,16 +172,6 @@ def converge_sphere() -> list[dict]:
     return rows
 
 
-def legacy_tau(pore: np.ndarray) -> float:
-    """The automatic τ of porestudio before 2026-11-27 (ν = 0.075 φ d², τ in [0.6, 6])."""
-    from scipy import ndimage
-
-    pad = np.pad(pore, 1, mode="wrap")
-    depth = ndimage.distance_transform_edt(pad)[1:-1, 1:-1, 1:-1][pore]
-    nu = 0.075 * float(pore.mean()) * float(depth.mean()) ** 2
-    return float(np.clip(0.5 + 3.0 * nu, 0.6, 6.0))
-
-
 def tensor_times() -> list[dict]:
     """Full permeability tensors of 100³ CT sub-volumes on the GPU (second call timed):
     Kuhn (6 runs) with the automatic τ and, side by side, the earlier τ rule; periodic."""
@@ -218,7 +211,6 @@ def tensor_times() -> list[dict]:
 
 def subvoxel_spheres() -> list[dict]:
     """Simple-cubic sphere cells against Zick & Homsy: staircase vs sub-voxel walls."""
-    sys.path.insert(0, str(ROOT / "scripts"))
     from validate_lbm import k_sphere_reference
 
     from porestudio.physics.permeability import auto_tau
