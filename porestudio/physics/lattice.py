@@ -235,6 +235,14 @@ def build_lattice(
     )  # fmt: skip
 
 
+def lattice_for(problem) -> SparseLattice:
+    """The lattice of a :class:`porestudio.physics.flow.FlowProblem` (geometry and boundaries)."""
+    return build_lattice(
+        problem.pore, problem.axis, problem.side_bc, problem.driving, problem.pressure_bc,
+        problem.level_set,
+    )  # fmt: skip
+
+
 def _wall_ghosts(phi, coords, src, kind, flow, side_bc, ghosts):  # noqa: PLR0913
     """Append interpolated bounce-back ghosts for the solid links; rewrites ``src``.
 

@@ -31,7 +31,7 @@ from porestudio.physics.lattice import (
     WALL_SPECULAR,
     SparseLattice,
     boundary_momentum,
-    build_lattice,
+    lattice_for,
 )
 from porestudio.progress import ProgressFn, report
 from porestudio.units import xyz_index
@@ -84,14 +84,7 @@ def run(problem: FlowProblem, progress: ProgressFn | None = None) -> FlowResult:
         Superficial velocity (x, y, z), steps, residual, timing and the side-wall force.
     """
     _check_problem(problem)
-    lattice = build_lattice(
-        problem.pore,
-        problem.axis,
-        problem.side_bc,
-        problem.driving,
-        problem.pressure_bc,
-        problem.level_set,
-    )
+    lattice = lattice_for(problem)
     return run_lattice(lattice, problem, progress)
 
 

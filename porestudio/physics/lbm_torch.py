@@ -34,7 +34,7 @@ from porestudio.physics.lattice import (
     Q,
     SparseLattice,
     W,
-    build_lattice,
+    lattice_for,
 )
 from porestudio.physics.lbm_cpu import U_LIMIT, _check_problem, relaxation_rates
 from porestudio.progress import ProgressFn, report
@@ -262,14 +262,7 @@ def run(problem: FlowProblem, progress: ProgressFn | None = None) -> FlowResult:
         Superficial velocity (x, y, z), steps, residual, timing, side-wall force.
     """
     _check_problem(problem)
-    lattice = build_lattice(
-        problem.pore,
-        problem.axis,
-        problem.side_bc,
-        problem.driving,
-        problem.pressure_bc,
-        problem.level_set,
-    )
+    lattice = lattice_for(problem)
     return run_lattice(lattice, problem, progress)
 
 
@@ -281,14 +274,7 @@ def simulate(problem: FlowProblem, steps: int) -> np.ndarray:
     import torch
 
     _check_problem(problem)
-    lattice = build_lattice(
-        problem.pore,
-        problem.axis,
-        problem.side_bc,
-        problem.driving,
-        problem.pressure_bc,
-        problem.level_set,
-    )
+    lattice = lattice_for(problem)
     device, dtype = torch_device(problem), torch_dtype(problem)
     omega = relaxation_rates(problem.collision, problem.tau, problem.magic)
     force, rho_in, rho_out = driving_terms(problem, lattice.shape)

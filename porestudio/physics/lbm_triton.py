@@ -31,7 +31,7 @@ from porestudio.errors import InputError
 from porestudio.physics import lbm_torch
 from porestudio.physics._pressure_ends import driving_terms
 from porestudio.physics.flow import FlowProblem, FlowResult
-from porestudio.physics.lattice import OPP, C, Q, W, build_lattice
+from porestudio.physics.lattice import OPP, C, Q, W, lattice_for
 from porestudio.physics.lbm_cpu import _check_problem, relaxation_rates
 from porestudio.physics.lbm_torch import Sums, TorchLattice, drive
 from porestudio.progress import ProgressFn
@@ -165,9 +165,7 @@ class TritonSolver:
         import torch
 
         p = self.problem
-        self.lattice = build_lattice(
-            p.pore, p.axis, p.side_bc, p.driving, p.pressure_bc, p.level_set
-        )
+        self.lattice = lattice_for(p)
         if self.lattice.src.dtype != np.int32:
             raise InputError("the lattice is too large for the 32-bit pull table")
         self.n = self.lattice.n_fluid
