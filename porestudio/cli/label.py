@@ -28,7 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="auto: exact extruded solver where the sample is extruded along the flow, LBM "
         "otherwise (default)",
     )
-    p.add_argument("--tensor", action="store_true", help="full 3x3 tensor (Kuhn off-diagonals)")
+    p.add_argument(
+        "--tensor", action="store_true", help="full 3x3 tensor (off-diagonals of the --mode)"
+    )
     p.add_argument(
         "--axis", choices=("x", "y", "z", "all"), default="all", help="flow axis (default all)"
     )
@@ -36,7 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--mode",
         choices=("kuhn", "periodic"),
         default="kuhn",
-        help="side boundaries: kuhn (no-slip, plus free-slip for the tensor) or periodic",
+        help="side boundaries: kuhn (no-slip, plus free-slip for the tensor; the paper's) or "
+        "periodic (symmetric tensor; better for small CT cubes, see docs/datasets.md)",
     )
     p.add_argument("--collision", choices=("trt", "bgk"), default="trt", help="LBM collision")
     p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu", help="LBM device")
