@@ -211,7 +211,7 @@ def tensor_times() -> list[dict]:
 
 def subvoxel_spheres() -> list[dict]:
     """Simple-cubic sphere cells against Zick & Homsy: staircase vs sub-voxel walls."""
-    from validate_lbm import k_sphere_reference
+    from _sphere_reference import k_sphere_reference
 
     from porestudio.physics.permeability import auto_tau
 

@@ -4,7 +4,7 @@ Writes a markdown report (method notes + a table: case, expected, got, error, st
 to docs/validation_lbm.md.
 
     .venv/bin/python scripts/validate_lbm.py              # standard set (~15 min on 2 cores)
-    .venv/bin/python scripts/validate_lbm.py --full       # adds staircase 128³ sphere cells
+    .venv/bin/python scripts/validate_lbm.py --full       # adds 128³ staircase spheres, Berea 200³
     .venv/bin/python scripts/validate_lbm.py --device cuda
     .venv/bin/python scripts/validate_lbm.py --only spheres --sizes 48,64,96,128
 
@@ -25,6 +25,7 @@ import os
 import platform
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import numpy as np
@@ -34,11 +35,16 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from _dense_trt import dense_trt_k  # noqa: E402
+from _sphere_reference import (  # noqa: E402
+    ZICK_HOMSY_SC,
+    k_sphere_reference,
+    sphere_cell,
+    sphere_level_set,
+)
 from _validate_notes import METHOD_NOTES  # noqa: E402
 
 from porestudio.physics.permeability import permeability  # noqa: E402
 
-ZICK_HOMSY_SC = {0.027: 2.008, 0.064: 2.810, 0.125: 4.292, 0.216: 7.442, 0.343: 15.4, 0.45: 28.1}
 SQUARE_DUCT = 0.0351442537
 ROWS: list[tuple[str, ...]] = []
 NOTES: list[str] = []
@@ -89,45 +95,6 @@ def duct(device):
 # --- simple-cubic sphere arrays ----------------------------------------------------------
 
 
-def sphere_cell(n: int, c: float) -> np.ndarray:
-    """Sphere of solid fraction ``c`` centred on the cell centre (a voxel corner for even
-    ``n``); a voxel is solid when its centre lies inside the sphere (distance ≤ radius)."""
-    a = n * (3 * c / (4 * np.pi)) ** (1 / 3)
-    x = np.arange(n) + 0.5 - n / 2
-    z, y, xx = np.meshgrid(x, x, x, indexing="ij")
-    return (xx * xx + y * y + z * z) > a * a
-
-
-def sangani_acrivos(c: float) -> float:
-    """Dilute series of the SC drag, K = 1 / (1 − 1.7601 c^⅓ + c − 1.5593 c² + ...)."""
-    s = c ** (1 / 3)
-    return 1 / (1 - 1.7601 * s + c - 1.5593 * c**2 + 3.9799 * c ** (8 / 3) - 3.0734 * c ** (10 / 3))
-
-
-def sc_drag(c_nominal: float, c_voxel: float) -> float:
-    """Reference drag K at the voxel solid fraction.
-
-    ``K_series(c_voxel) · r(c_nominal)`` with ``r`` = Zick–Homsy / series: the table ratio
-    at table points; between 0.125 and 0.343 ``ln r = ln r(0.216) (c / 0.216)^β`` through
-    the 0.216 and 0.343 entries (it reproduces the 0.125 entry to 0.01 %). The series
-    carries the small step from the nominal to the voxel fraction.
-    """
-    if c_nominal in ZICK_HOMSY_SC:
-        ratio = ZICK_HOMSY_SC[c_nominal] / sangani_acrivos(c_nominal)
-    else:
-        r1 = np.log(ZICK_HOMSY_SC[0.216] / sangani_acrivos(0.216))
-        r2 = np.log(ZICK_HOMSY_SC[0.343] / sangani_acrivos(0.343))
-        beta = np.log(r2 / r1) / np.log(0.343 / 0.216)
-        ratio = float(np.exp(r1 * (c_nominal / 0.216) ** beta))
-    return sangani_acrivos(c_voxel) * ratio
-
-
-def k_sphere_reference(n: int, c_nominal: float, c_voxel: float) -> float:
-    """k = L³ / (6π a K) with the radius of the sphere of the voxel volume."""
-    a = n * (3 * c_voxel / (4 * np.pi)) ** (1 / 3)
-    return n**3 / (6 * np.pi * a * sc_drag(c_nominal, c_voxel))
-
-
 def spheres(device, n: int, fractions, dtype="float32", tol=1e-6, label=""):
     for c in fractions:
         pore = sphere_cell(n, c)
@@ -136,14 +103,6 @@ def spheres(device, n: int, fractions, dtype="float32", tol=1e-6, label=""):
         expected = k_sphere_reference(n, c, c_vox)
         row(f"SC spheres {n}³ c={c} (c_voxel {c_vox:.5f}){label}", expected, k,
             rel(k, expected), steps, sec)  # fmt: skip
-
-
-def sphere_level_set(n: int, c: float) -> np.ndarray:
-    """Signed distance to the sphere of :func:`sphere_cell` (> 0 in the fluid), voxels."""
-    a = n * (3 * c / (4 * np.pi)) ** (1 / 3)
-    x = np.arange(n) + 0.5 - n / 2
-    z, y, xx = np.meshgrid(x, x, x, indexing="ij")
-    return np.sqrt(xx * xx + y * y + z * z) - a
 
 
 def subvoxel_spheres(device, n: int, fractions, tau=None, label=""):
@@ -321,35 +280,78 @@ def berea(device):
 # --- driver ------------------------------------------------------------------------------
 
 
+def berea_whole(device):
+    """The whole 200³ Berea crop, periodic tensor and Kuhn diagonal, against the DNS of
+    the 400³ sample it was cut from."""
+    from porestudio.structures.ct import load_structure
+
+    s = load_structure(ROOT / "resources/ct/berea_openpnm/berea_200_pore0_solid255.tif")
+    dns_md = (1360.0, 1304.0, 1193.0)
+    for mode, tensor in (("periodic", True), ("kuhn", False)):
+        t0 = time.perf_counter()
+        r = permeability(s, mode=mode, tensor=tensor, device=device)
+        md = np.diag(r.k_m2) / 9.869233e-16
+        for i, a in enumerate("xyz"):
+            row(f"Berea 200³ (whole crop, φ={r.porosity:.3f}), {mode}: k_{a}{a} [mD]", dns_md[i],
+                md[i], f"ratio {md[i] / dns_md[i]:.2f}", r.runs[i].steps,
+                time.perf_counter() - t0)  # fmt: skip
+        if tensor:
+            row("Berea 200³ periodic tensor: asymmetry ‖K − Kᵀ‖/‖K‖", "0",
+                f"{r.asymmetry:.1e}", "", "", 0.0)  # fmt: skip
+
+
+def sections(args) -> list:
+    """(function, arguments) of every validation section the options ask for."""
+    d = args.device
+    out: list = []
+    if args.only in (None, "spheres"):
+        if args.only is None:
+            out += [(poiseuille, (d,)), (duct, (d,))]
+        out += [
+            (spheres, (d, 64, [0.2, *ZICK_HOMSY_SC])),
+            (subvoxel_spheres, (d, 64, [0.2, 0.216])),
+            (subvoxel_spheres, (d, 128, [0.2])),
+        ]
+        if args.full:
+            out += [(spheres, (d, 128, [0.2, 0.216])), (subvoxel_spheres, (d, 128, [0.216]))]
+        for n in (int(s) for s in args.sizes.split(",") if s):
+            out.append((spheres, (d, n, [0.2, 0.216], "float32", 1e-6, " (resolution study)")))
+    if args.only is None:
+        out += [
+            (f, (d,))
+            for f in (
+                sphere_diagnostics,
+                subvoxel_checks,
+                pressure_driving,
+                tau_independence,
+                symmetry,
+                kuhn_off_diagonals,
+                berea,
+            )
+        ]
+    if args.full or args.only == "berea200":
+        out.append((berea_whole, (d,)))
+    return out  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--full", action="store_true", help="add the 128³ sphere cells")
+    parser.add_argument(
+        "--full", action="store_true", help="add 128³ staircase spheres and Berea 200³"
+    )
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--only", choices=["spheres"], help="run only the sphere cases")
+    parser.add_argument("--only", choices=["spheres", "berea200"], help="run only these cases")
     parser.add_argument("--sizes", default="", help="resolution study, e.g. 32,48,64,96")
     parser.add_argument("--out", default=str(ROOT / "docs/validation_lbm.md"))
     args = parser.parse_args()
     t0 = time.perf_counter()
-    if args.only is None:
-        poiseuille(args.device)
-        duct(args.device)
-    spheres(args.device, 64, [0.2, *ZICK_HOMSY_SC])
-    subvoxel_spheres(args.device, 64, [0.2, 0.216])
-    subvoxel_spheres(args.device, 128, [0.2])
-    if args.full:
-        spheres(args.device, 128, [0.2, 0.216])
-        subvoxel_spheres(args.device, 128, [0.216])
-    for n in (int(s) for s in args.sizes.split(",") if s):
-        spheres(args.device, n, [0.2, 0.216], label=" (resolution study)")
-    if args.only is None:
-        sphere_diagnostics(args.device)
-        subvoxel_checks(args.device)
-        pressure_driving(args.device)
-        tau_independence(args.device)
-        symmetry(args.device)
-        kuhn_off_diagonals(args.device)
-        berea(args.device)
-    write(Path(args.out), args, time.perf_counter() - t0)
+    for fn, fargs in sections(args):
+        try:
+            fn(*fargs)
+        except Exception as exc:  # keep going: one broken section must not lose the rest
+            traceback.print_exc()
+            row(f"{fn.__name__}: FAILED", "", f"{type(exc).__name__}: {exc}", "", "", 0.0)
+        write(Path(args.out), args, time.perf_counter() - t0)  # after each: nothing lost
     return 0
 
 
