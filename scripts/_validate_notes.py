@@ -94,6 +94,17 @@ diffusion across the sample (≈ L²ν/(c_s² k)) with a Kozeny–Carman k
 6,100 steps at the new τ = 0.54 against 21,000 at the earlier rule's 0.77 (same k to
 2e-5); sphere cells keep τ = 6.
 
+## Other runs of this table
+
+`scripts/validate_lbm.py --device cuda --full` on an NVIDIA H200 runs every row on the
+Triton backend (sub-voxel walls through its table mode) in 3 minutes:
+`docs/validation_lbm_cuda.md` — the same k as the CPU rows to about 1e-5. `--full` adds
+the 128³ staircase spheres (−0.83 % / −0.90 %) and the whole 200³ Berea crop against the
+DNS of the 400³ sample: periodic 1474 / 1477 / 1132 mD (ratio 1.08 / 1.13 / 0.95,
+asymmetry 9e-6), Kuhn 1152 / 1209 / 974 mD (0.85 / 0.93 / 0.82) against 1360 / 1304 /
+1193 mD. The 100³ cubes (rows below) scatter from 0.23 to 0.88 of the whole-sample
+values: they are below a representative volume.
+
 ## Kuhn off-diagonals
 
 Free-slip (specular) side walls make the transverse flux of every run zero; the walls
