@@ -287,6 +287,13 @@ def throughput_suite(copy_bw: float, quick: bool) -> list[dict]:
     return rows
 
 
+def _table(rows, header: str, fmt) -> list[str]:
+    """Markdown table lines of a section's rows (nothing when the section failed)."""
+    if not isinstance(rows, list):
+        return []
+    return [header, "|" + "---|" * header.count(" | ") + "---|", *map(fmt, rows), ""]
+
+
 def markdown(results: dict) -> str:
     lines = ["# GPU benchmark (scripts/gpu_bench.py)", ""]
     info = results.get("device", {})
@@ -298,59 +305,43 @@ def markdown(results: dict) -> str:
         else f"Copy bandwidth: {bw}",
         "",
     ]
-    rows = results.get("throughput")
-    if isinstance(rows, list):
-        lines += [
-            "| case | backend | options | porosity | steps | MFLUPS | MLUPS | GB/s | of copy bw |",
-            "|---|---|---|---|---|---|---|---|---|",
-        ]
-        for r in rows:
-            frac = r["fraction_of_copy_bw"]
-            share = f"{frac:.0%}" if frac is not None else "n/a"
-            lines.append(
-                f"| {r['case']} | {r['backend']} | {r['options']} | {r['porosity']:.3f} | "
-                f"{r['steps']} | {r['mflups']:.0f} | {r['mlups']:.0f} | "
-                f"{r['effective_GBps']:.0f} | {share} |"
+    lines += _table(
+        results.get("throughput"),
+        "| case | backend | options | porosity | steps | MFLUPS | MLUPS | GB/s | of copy bw |",
+        lambda r: (
+            f"| {r['case']} | {r['backend']} | {r['options']} | {r['porosity']:.3f} | "
+            f"{r['steps']} | {r['mflups']:.0f} | {r['mlups']:.0f} | {r['effective_GBps']:.0f} | "
+            + (
+                f"{r['fraction_of_copy_bw']:.0%} |"
+                if r["fraction_of_copy_bw"] is not None
+                else "n/a |"
             )
-        lines.append("")
-    conv = results.get("converge_sphere64")
-    if isinstance(conv, list):
-        lines += [
-            "| 64³ sphere cell | steps | loop s | whole call s | k (voxel²) |",
-            "|---|---|---|---|---|",
-        ]
-        for r in conv:
-            lines.append(
-                f"| τ={r['tau']}, check every {r['check_every']} | {r['steps']} | "
-                f"{r['loop_s']:.3f} | {r['call_s']:.3f} | {r['k_lu']:.5g} |"
-            )
-        lines.append("")
-    tens = results.get("tensor100")
-    if isinstance(tens, list):
-        lines += [
-            "| 100³ tensor | porosity | τ | steps per run | seconds | k diagonal (voxel²) |",
-            "|---|---|---|---|---|---|",
-        ]
-        for r in tens:
-            diag = ", ".join(f"{r['k_lu'][i][i]:.4g}" for i in range(3))
-            lines.append(
-                f"| {r['case']} | {r['porosity']:.3f} | {r['tau']:.3f} | "
-                f"{', '.join(str(v) for v in r['steps'])} | {r['seconds']:.2f} | {diag} |"
-            )
-        lines.append("")
-    subs = results.get("subvoxel_spheres")
-    if isinstance(subs, list):
-        lines += [
-            "| SC sphere cell | c | walls | τ | k (voxel²) | reference | error | steps | s |",
-            "|---|---|---|---|---|---|---|---|---|",
-        ]
-        for r in subs:
-            lines.append(
-                f"| {r['n']}³ | {r['c']} | {r['walls']} | {r['tau']:.2f} | {r['k_lu']:.5g} | "
-                f"{r['reference']:.5g} | {100 * r['error']:+.3f} % | {r['steps']} | "
-                f"{r['call_s']:.1f} |"
-            )
-        lines.append("")
+        ),
+    )
+    lines += _table(
+        results.get("converge_sphere64"),
+        "| 64³ sphere cell | steps | loop s | whole call s | k (voxel²) |",
+        lambda r: (
+            f"| τ={r['tau']}, check every {r['check_every']} | {r['steps']} | "
+            f"{r['loop_s']:.3f} | {r['call_s']:.3f} | {r['k_lu']:.5g} |"
+        ),
+    )
+    lines += _table(
+        results.get("tensor100"),
+        "| 100³ tensor | porosity | τ | steps per run | seconds | k diagonal (voxel²) |",
+        lambda r: (
+            f"| {r['case']} | {r['porosity']:.3f} | {r['tau']:.3f} | "
+            f"{', '.join(str(v) for v in r['steps'])} | {r['seconds']:.2f} | "
+            + ", ".join(f"{r['k_lu'][i][i]:.4g}" for i in range(3))
+            + " |"
+        ),
+    )
+    lines += _table(
+        results.get("subvoxel_spheres"),
+        "| SC sphere cell | c | walls | τ | k (voxel²) | reference | error | steps | s |",
+        lambda r: f"| {r['n']}³ | {r['c']} | {r['walls']} | {r['tau']:.2f} | {r['k_lu']:.5g} | "
+        f"{r['reference']:.5g} | {100 * r['error']:+.3f} % | {r['steps']} | {r['call_s']:.1f} |",
+    )  # fmt: skip
     for key, val in results.items():
         if isinstance(val, dict) and "error" in val:
             lines.append(f"- **{key} failed**: {val['error']}")

@@ -63,6 +63,22 @@ class LoopOutcome:
     converged: bool
     seconds: float
 
+    def result(
+        self, fluid_cells: int, total_cells: int, backend: str, wall_force_xyz: np.ndarray
+    ) -> FlowResult:
+        """The :class:`FlowResult` of this outcome (superficial velocity over all voxels)."""
+        return FlowResult(
+            mean_velocity_xyz=self.sums.xyz / total_cells,
+            steps=self.steps,
+            residual=self.residual,
+            converged=self.converged,
+            seconds=self.seconds,
+            fluid_cells=fluid_cells,
+            total_cells=total_cells,
+            backend=backend,
+            wall_force_xyz=wall_force_xyz,
+        )
+
 
 def drive(
     advance: Callable[[int], Sums],
@@ -317,14 +333,5 @@ def run_lattice(
         "lbm %s %s/%s: %d steps, residual %.2e, %.2f s",
         backend, problem.axis, problem.side_bc, out.steps, out.residual, out.seconds,
     )  # fmt: skip
-    return FlowResult(
-        mean_velocity_xyz=out.sums.xyz / lattice.n_total,
-        steps=out.steps,
-        residual=out.residual,
-        converged=out.converged,
-        seconds=out.seconds,
-        fluid_cells=lattice.n_fluid,
-        total_cells=lattice.n_total,
-        backend=backend,
-        wall_force_xyz=wall_force_from_links(lattice, bufs[0]),
-    )
+    wall = wall_force_from_links(lattice, bufs[0])
+    return out.result(lattice.n_fluid, lattice.n_total, backend, wall)

@@ -369,17 +369,7 @@ def run(
         backend, problem.axis, problem.side_bc, out.steps, out.residual, out.seconds,
         solver.setup_seconds, solver.n * out.steps / max(out.seconds, 1e-12) / 1e6,
     )  # fmt: skip
-    return FlowResult(
-        mean_velocity_xyz=out.sums.xyz / solver.n_total,
-        steps=out.steps,
-        residual=out.residual,
-        converged=out.converged,
-        seconds=out.seconds,
-        fluid_cells=solver.n,
-        total_cells=solver.n_total,
-        backend=backend,
-        wall_force_xyz=solver.wall_force(out.steps),
-    )
+    return out.result(solver.n, solver.n_total, backend, solver.wall_force(out.steps))
 
 
 def simulate(problem: FlowProblem, steps: int, **options: Any) -> np.ndarray:
