@@ -19,6 +19,7 @@ from porestudio.errors import InputError
 from porestudio.gui.ct_import_parts import parse_voxel_um
 from porestudio.gui.feedback import report_error
 from porestudio.gui.jobs import JobManager
+from porestudio.gui.task import Task
 from porestudio.structures.volume import Structure
 
 FORMATS = {"STL (solid, mm)": ".stl", "TIFF stack": ".tif", "VTI (ParaView)": ".vti"}
@@ -103,13 +104,15 @@ class ExportDialog(QtWidgets.QDialog):
         self.islands_box = QtWidgets.QCheckBox("Remove floating solid islands first")
         self.check_label = QtWidgets.QLabel("Print check: running…")
         self.check_label.setWordWrap(True)
-        self.progress = QtWidgets.QProgressBar()
-        self.progress.setRange(0, 1)
-        self.progress.hide()  # shown while writing
+        self.progress = QtWidgets.QProgressBar()  # shown while writing
         self.buttons = QtWidgets.QDialogButtonBox(
             QtWidgets.QDialogButtonBox.StandardButton.Save
             | QtWidgets.QDialogButtonBox.StandardButton.Cancel
         )
+        self.export_task = Task(
+            jobs, "export", busy=(self.buttons,), progress=self.progress, hide_progress=True,
+            description="exporting", parent=self,
+        )  # fmt: skip
         self.buttons.accepted.connect(self.export)
         self.buttons.rejected.connect(self.reject)
         self._layout(browse)
@@ -231,11 +234,7 @@ class ExportDialog(QtWidgets.QDialog):
         structure = self.structure_to_write()
         if structure is None:
             return
-        self.buttons.setEnabled(False)
-        self.progress.setRange(0, 0)
-        self.progress.show()
-        self.jobs.submit(
-            "export",
+        self.export_task.start(
             export_structure,
             structure,
             path,
@@ -243,19 +242,10 @@ class ExportDialog(QtWidgets.QDialog):
             remove_islands=self.islands_box.isChecked(),
             skin_vox=self.skin_spin.value(),
             smooth=self.smooth_box.isChecked(),
+            progress=False,
             on_result=self._done,
-            on_error=self._failed,
-            description=f"exporting {Path(path).name}",
         )
 
-    def _failed(self, exc: BaseException) -> None:
-        self.buttons.setEnabled(True)
-        self.progress.setRange(0, 1)
-        self.progress.hide()
-        report_error(exc, self)
-
     def _done(self, path: str) -> None:
-        self.progress.setRange(0, 1)
-        self.progress.setValue(1)
         self.exported.emit(path)
         self.accept()
