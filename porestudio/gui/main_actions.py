@@ -224,6 +224,7 @@ class MainActions:
         if on:
             self.w.settings.device = device
             self.w.properties.device = device
+            self.w.studio.set_device(device)
 
     def _about(self) -> None:
         QtWidgets.QMessageBox.about(

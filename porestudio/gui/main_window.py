@@ -8,6 +8,7 @@ plug in the same way: a QWidget that receives the shared :class:`JobManager`, ad
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 from pathlib import Path
@@ -22,6 +23,7 @@ from porestudio.gui.feedback import report_error
 from porestudio.gui.generate_dialog import GenerateDialog
 from porestudio.gui.jobs import JobManager
 from porestudio.gui.main_actions import build_actions
+from porestudio.gui.model import StudioModel
 from porestudio.gui.plot_panel import PlotPanel
 from porestudio.gui.properties_panel import PropertiesPanel
 from porestudio.gui.settings import Settings
@@ -53,6 +55,8 @@ class MainWindow(QtWidgets.QMainWindow):
         super().__init__()
         self.settings = settings or Settings()
         self.jobs = jobs or JobManager(self)
+        self.studio = StudioModel(device=self.settings.device)
+        """The shared state every panel observes (Qt-free; see :mod:`porestudio.gui.model`)."""
         self.table: DatasetTable | None = None
         self.structure: Structure | None = None
         self._pending_select: int | None = None
@@ -127,6 +131,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.properties.dataset_changed.connect(self.reload_dataset)
         self.properties.unit_changed.connect(self._unit_changed)
         self.properties.voxel_size_requested.connect(self.set_voxel_size)
+        self.studio.events.selection.connect(self._selection_changed)
+        self.studio.events.message.connect(lambda e: self.statusBar().showMessage(e.value, 8000))
         self.jobs.started.connect(self._job_started)
         self.jobs.progress.connect(self._job_progress)
         self.jobs.ended.connect(self._job_ended)
@@ -144,6 +150,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _dataset_opened(self, table: DatasetTable) -> None:
         self.table = table
+        self.studio.set_table(table)
         self.settings.add_recent(table.path)
         self.settings.last_folder = table.path
         self.actions_.update_recent()
@@ -158,6 +165,8 @@ class MainWindow(QtWidgets.QMainWindow):
         """Show sample ``index`` of the open dataset in the target viewer."""
         if self.table is None:
             return
+        if index not in self.studio.selection:
+            self.studio.pick(index)
         self.plot.set_selected(index)
         viewer = self.target_viewer()
         viewer.show_source(
@@ -198,7 +207,14 @@ class MainWindow(QtWidgets.QMainWindow):
         """Show an in-memory structure in the target viewer."""
         self.target_viewer().show_structure(structure, title)
 
+    def _selection_changed(self, event) -> None:
+        """A pick made elsewhere (latent map, a script): select it in the browser too."""
+        picks = event.value
+        if picks and self.browser.selected_sample() != picks[-1]:
+            self.browser.select_sample(picks[-1])
+
     def _structure_shown(self, viewer: StructureViewer, structure: Structure, title: str):
+        self.studio.show(viewer.name, structure)
         if viewer is not self.target_viewer() or structure is self.structure:
             return  # another view, or the same structure re-meshed (mode or phase switch)
         if self.structure is not None and structure.pore is self.structure.pore:
@@ -217,6 +233,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _unit_changed(self, unit: str) -> None:
         self.settings.permeability_unit = unit
+        with contextlib.suppress(InputError):  # m², mD without a voxel size: lattice units
+            self.studio.set_unit(unit)
         self.browser.set_permeability_unit(unit)
         self._update_plot_columns()
 
