@@ -6,6 +6,7 @@ QT_QPA_PLATFORM=offscreen (QOpenGLWidget cannot render there).
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
 from pathlib import Path
@@ -119,3 +120,42 @@ def wait_idle(qtbot):
         QtWidgets.QApplication.processEvents()
 
     return wait
+
+
+# --- latent maps without a trained model (real arrays, a real PCA by SVD) ----------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SvdPCA:
+    """The ``transform`` part of ``porestudio.design.latent.PCAResult``."""
+
+    components: np.ndarray
+    mean: np.ndarray
+
+    def transform(self, mu: np.ndarray) -> np.ndarray:
+        return (np.asarray(mu, dtype=np.float64) - self.mean) @ self.components.T
+
+
+def make_latent_map(n: int, seed: int = 0, latent_dim: int = 8):
+    """``n`` codes in two clusters; porosity and k follow the first latent direction."""
+    rng = np.random.default_rng(seed)
+    scale = np.linspace(3.0, 0.5, latent_dim)
+    mu = rng.normal(size=(n, latent_dim)) * scale
+    mu[: n // 2, 1] += 4.0
+    mean = mu.mean(axis=0)
+    _, s, vt = np.linalg.svd(mu - mean, full_matrices=False)
+    scores = (mu - mean) @ vt.T
+    porosity = 1.0 / (1.0 + np.exp(-mu[:, 0] / 3.0))
+    k = 10.0 ** (2.0 * porosity - 1.0 + 0.1 * rng.normal(size=n))
+    k[::7] = np.nan  # not labelled
+    ratio = s**2 / (s**2).sum()
+    props = {"porosity": porosity, "k_zz": k}
+    from porestudio.gui.model.latent_map import LatentMap
+
+    return LatentMap(scores, ratio, np.arange(n), props, SvdPCA(vt, mean), mu.astype(np.float32))
+
+
+@pytest.fixture
+def synthetic_map():
+    """``synthetic_map(n, seed=0)``: a LatentMap of n codes (see :func:`make_latent_map`)."""
+    return make_latent_map
