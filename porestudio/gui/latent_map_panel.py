@@ -4,8 +4,9 @@ It draws what :class:`~porestudio.gui.model.StudioModel` holds (``latent``, ``se
 ``path``, ``results``) and changes it only through the model: a click picks a structure
 (``studio.pick``), Shift+click (or the "2nd pick" button) adds the second pick for the
 interpolation. Speed with 50,000+ points: one :class:`pyqtgraph.ScatterPlotItem` per colour
-class (:data:`~porestudio.gui.model.latent_map.N_LEVELS` single-brush items in pixel mode, no
-per-point brush lists), a KDE density image underneath, and hover/click through a KD-tree
+class (:data:`~porestudio.gui.model.latent_map.N_LEVELS` single-brush
+:class:`~porestudio.gui.fast_scatter.UniformScatter` items in pixel mode, no per-point brush
+lists), a KDE density image underneath, and hover/click through a KD-tree
 (:class:`~porestudio.gui.model.latent_map.PointFinder`) instead of item hit tests.
 """
 
@@ -16,6 +17,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from porestudio.errors import InputError
+from porestudio.gui.fast_scatter import UniformScatter
 from porestudio.gui.model import StudioModel
 from porestudio.gui.model.latent_map import (
     N_LEVELS,
@@ -105,10 +107,11 @@ class LatentMapPanel(QtWidgets.QWidget):
         colours = self.cmap.getLookupTable(0.0, 1.0, N_LEVELS, alpha=False)
         self.layers = []
         for c in colours:
-            item = pg.ScatterPlotItem(pxMode=True, size=5, pen=None, brush=pg.mkBrush(*c, 220))
+            item = UniformScatter(size=5, pen=None, brush=pg.mkBrush(*c, 220))
             self.plot.addItem(item)
             self.layers.append(item)
-        self.missing = pg.ScatterPlotItem(pxMode=True, size=4, pen=None, brush=(150, 150, 150, 120))
+        self.missing = UniformScatter(size=4, pen=None, brush=(150, 150, 150, 120))
+        self.missing.setZValue(-1)  # unlabelled samples under the coloured ones
         self.plot.addItem(self.missing)
         orange = "#ff7f0e"
         self.path_line = pg.PlotDataItem(
@@ -130,6 +133,7 @@ class LatentMapPanel(QtWidgets.QWidget):
         self.hover.hide()
         self.plot.addItem(self.hover, ignoreBounds=True)
         self.bar = pg.ColorBarItem(values=(0, 1), colorMap=self.cmap, interactive=False, width=14)
+        self.bar.getAxis("right").enableAutoSIPrefix(False)
         self.view.addItem(self.bar, row=0, col=1)
         scene = self.plot.scene()
         scene.sigMouseMoved.connect(self._mouse_moved)

@@ -91,3 +91,14 @@ def test_colour_levels_and_point_finder():
     finder = PointFinder(np.array([0.0, 10.0]), np.array([0.0, 0.0]))
     assert finder.nearest(9.0, 0.0, 1.0, 1.0, radius=2) == 1
     assert finder.nearest(5.0, 0.0, 1.0, 1.0, radius=2) is None
+
+
+def test_uniform_scatter_refuses_per_point_styles(qtbot):
+    from porestudio.gui.fast_scatter import UniformScatter
+
+    item = UniformScatter(size=5, brush="r")
+    item.setData(x=np.arange(3.0), y=np.zeros(3))
+    rects = item.data["sourceRect"]
+    assert len(item.data) == 3 and (rects["w"] > 0).all() and len(set(rects.tolist())) == 1
+    with pytest.raises(TypeError, match="style is set per item"):
+        item.setData(x=np.arange(3.0), y=np.zeros(3), brush=["r", "g", "b"])
