@@ -141,26 +141,13 @@ def encode_dataset(
 
 
 def labelled_indices(model: Any, path: str | os.PathLike) -> np.ndarray:
-    """Indices of the samples the ml data loader uses (label_status ok), checking the fit."""
-    from porestudio.structures.dataset import LABEL_OK, open_dataset
+    """Indices of the samples the ml loader trains on (label ok, every target finite)."""
+    from porestudio.ml.data import labelled_indices as ml_labelled
+    from porestudio.structures.dataset import open_dataset
 
     with open_dataset(path) as ds:
-        extruded = _extruded_dataset(ds)
-        model.spec.check_fits(ds.shape, extruded)
-        n = len(ds)
-        if "label_status" in ds.property_names():
-            status = ds.properties(["label_status"])["label_status"]
-            return np.flatnonzero(status == LABEL_OK).astype(np.int64)
-    return np.arange(n, dtype=np.int64)
-
-
-def _extruded_dataset(ds: Any) -> bool:
-    from porestudio.structures.morphology import is_extruded
-
-    if len(ds) == 0:
-        return False
-    axis = "z"
-    return all(is_extruded(ds.pore(i), axis) for i in range(min(len(ds), 3)))
+        model.spec.check_fits(ds.shape, extruded=True)  # the shape; extrusion per sample
+    return np.asarray(ml_labelled(path, model.spec), dtype=np.int64)
 
 
 def _load_chunk(model: Any, path, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
