@@ -98,6 +98,8 @@ class LatentMapPanel(QtWidgets.QWidget):
         self.view.setBackground("w")
         self.plot = self.view.addPlot(row=0, col=0)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
+        for side in ("bottom", "left"):
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.plot.setMenuEnabled(False)
         self.density = pg.ImageItem()
         self.density.setZValue(-10)

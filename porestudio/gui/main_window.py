@@ -24,9 +24,11 @@ from porestudio.gui.generate_dialog import GenerateDialog
 from porestudio.gui.jobs import JobManager
 from porestudio.gui.main_actions import build_actions
 from porestudio.gui.model import StudioModel
+from porestudio.gui.native_libs import preload_before_rendering
 from porestudio.gui.plot_panel import PlotPanel
 from porestudio.gui.properties_panel import PropertiesPanel
 from porestudio.gui.settings import Settings
+from porestudio.gui.studio_panels import StudioPanels, ask_model_folder
 from porestudio.gui.table_model import DatasetTable
 from porestudio.gui.viewer import StructureViewer
 from porestudio.gui.viewer_pair import ViewerPair
@@ -53,6 +55,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def __init__(self, settings: Settings | None = None, jobs: JobManager | None = None):
         super().__init__()
+        preload_before_rendering()  # Triton's LLVM before Mesa's (see native_libs)
         self.settings = settings or Settings()
         self.jobs = jobs or JobManager(self)
         self.studio = StudioModel(device=self.settings.device)
@@ -78,6 +81,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.add_panel("Dataset", self.browser, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
         self.add_panel("Properties", self.properties, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         self.add_panel("Plot", self.plot, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.panels = StudioPanels(self)
         self.actions_ = build_actions(self)
         self._build_status_bar()
         self._connect()
@@ -87,7 +91,8 @@ class MainWindow(QtWidgets.QMainWindow):
         docks = self.docks
         vertical, horizontal = QtCore.Qt.Orientation.Vertical, QtCore.Qt.Orientation.Horizontal
         self.resizeDocks([docks["Dataset"], docks["Plot"]], [500, 340], vertical)
-        self.resizeDocks([docks["Dataset"], docks["Properties"]], [540, 390], horizontal)
+        self.resizeDocks([docks["Dataset"], docks["Properties"]], [540, 430], horizontal)
+        self.panels.arrange()
         self._default_state = self.saveState()
         self.settings.restore_window(self)
 
@@ -277,6 +282,12 @@ class MainWindow(QtWidgets.QMainWindow):
         if name:
             self.open_dataset(name)
 
+    def ask_load_model(self) -> None:
+        """Folder dialog, then load the model (pVAE: map and design; CNN: surrogate)."""
+        folder = ask_model_folder(self, self.settings.last_folder)
+        if folder:
+            self.panels.load(folder)
+
     def open_ct_import(self) -> CtImportDialog:
         """Open the CT import dialog; the imported dataset opens in the browser."""
         dialog = CtImportDialog(self.jobs, self.settings.last_folder, self)
@@ -297,12 +308,13 @@ class MainWindow(QtWidgets.QMainWindow):
         same = self.table is not None and Path(path) == self.table.path
         self.open_dataset(path, select=self.table.count if same else 0)
 
-    def open_export(self) -> ExportDialog | None:
-        """Open the export dialog for the shown structure."""
-        if self.structure is None:
+    def open_export(self, structure: Structure | None = None) -> ExportDialog | None:
+        """Open the export dialog for ``structure`` (default: the shown structure)."""
+        structure = structure if isinstance(structure, Structure) else self.structure
+        if structure is None:
             report_error(InputError("no structure to export: select or generate one"), self)
             return None
-        dialog = ExportDialog(self.structure, self.jobs, self.settings.last_folder, self)
+        dialog = ExportDialog(structure, self.jobs, self.settings.last_folder, self)
         dialog.exported.connect(lambda p: self.statusBar().showMessage(f"wrote {p}", 8000))
         dialog.open()
         return dialog
@@ -363,8 +375,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings.sync()
         self.jobs.shutdown(timeout_ms=5000)
         self.viewers.close_viewers()
-        if self.table is not None:
-            self.table.dataset.close()
+        self.studio.close()
         super().closeEvent(event)
 
 

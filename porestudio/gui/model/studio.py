@@ -44,7 +44,9 @@ DEVICES = ("auto", "cpu", "cuda")
 
 EVENTS = (
     "dataset",  # value: DatasetTable | None
-    "model",  # value: LoadedModel | None
+    "model",  # value: LoadedModel (the pVAE) | None
+    "surrogate",  # value: LoadedModel (a CNN) | None
+    "reference",  # value: the design reference of model + dataset | None
     "selection",  # value: tuple of 0-2 sample indices
     "shown",  # value: (viewer name, Structure | None)
     "latent",  # value: the latent map (design.latent results) | None
@@ -69,6 +71,8 @@ class StudioModel:
         self.events = EmitterGroup(self, EVENTS)
         self.table: DatasetTable | None = None
         self.model: Any = None
+        self.surrogate: Any = None
+        self.reference: Any = None
         self.selection: tuple[int, ...] = ()
         self.shown: dict[str, Structure | None] = dict.fromkeys(VIEWERS)
         self.latent: Any = None
@@ -99,9 +103,11 @@ class StudioModel:
         self.table = table
         self.selection = ()
         self.latent = None
+        self.reference = None
         self.events.dataset(table)
         self.events.selection(())
         self.events.latent(None)
+        self.events.reference(None)
         self._clear_path()
         if old is not None:
             old.dataset.close()
@@ -158,25 +164,43 @@ class StudioModel:
         self.events.shown((viewer, structure))
 
     # --- model and latent map ----------------------------------------------------------------
+    def use_model(self, model: Any) -> None:
+        """Use a loaded model by its kind: a pVAE for the map and design, a CNN as surrogate."""
+        if getattr(model, "kind", None) == "cnn":
+            self.set_surrogate(model)
+        else:
+            self.set_model(model)
+
     def set_model(self, model: Any) -> None:
-        """Use a loaded model (``porestudio.ml.model.LoadedModel``) or None.
+        """Use a pVAE (``porestudio.ml.model.LoadedModel``) or None.
 
         Raises
         ------
         InputError
-            The model does not fit the open dataset (shape, dimensionality); the model
-            in use stays as it was.
+            Not a pVAE, or it does not fit the open dataset (shape, dimensionality); the
+            model in use stays as it was.
         """
         if model is self.model:
             return
+        if model is not None and getattr(model, "kind", None) != "pvae":
+            raise InputError("the latent map and design need a pVAE; this is a CNN surrogate")
         if model is not None and self.table is not None:
             check_model_fits(model, self.table)
         self.model = model
         self.latent = None
+        self.reference = None
         self.events.model(model)
         self.events.latent(None)
+        self.events.reference(None)
         self._clear_path()
         self.set_results(())
+
+    def set_surrogate(self, model: Any) -> None:
+        """Use a CNN surrogate (or None) for scoring designs and paths."""
+        if model is not None and self.table is not None:
+            check_model_fits(model, self.table)
+        self.surrogate = model
+        self.events.surrogate(model)
 
     def _warn_misfit(self, model: Any) -> None:
         try:
@@ -185,9 +209,59 @@ class StudioModel:
             self.events.message(f"the model does not fit this dataset: {exc}")
 
     def set_latent(self, latent: Any) -> None:
-        """The encoded open dataset (a ``LatentMap`` from :mod:`.compute`) or None."""
+        """The encoded open dataset (a ``LatentMap``) or None."""
         self.latent = latent
         self.events.latent(latent)
+
+    def set_design_space(self, space: Any) -> None:
+        """The encoded dataset (a :class:`~.compute.DesignSpace`): reference and map."""
+        self.reference = space.reference
+        self.events.reference(space.reference)
+        self.set_latent(space.latent)
+
+    # --- the slow steps, synchronously (scripts; the GUI runs .compute in a worker) --------
+    def encode(self, progress=None) -> Any:
+        """Encode the open dataset with the pVAE: the reference and the latent map."""
+        from porestudio.gui.model.compute import design_space
+
+        space = design_space(self._need_model(), str(self._need_table().path), progress)
+        self.set_design_space(space)
+        return space.latent
+
+    def design(self, targets=None, *, candidates: int = 5, verify: bool = True, options=None,
+               progress=None):  # fmt: skip
+        """Design for ``targets`` (default: the set ones) and keep the results."""
+        from porestudio.gui.model.compute import run_design
+
+        if targets is not None:
+            self.set_targets(targets)
+        if not self.targets:
+            raise InputError("no target given: type a porosity and/or a permeability")
+        if self.reference is None:
+            self.encode()
+        results = run_design(self.model, self.targets, reference=self.reference,
+                             surrogate=self.surrogate, candidates=candidates, verify=verify,
+                             device=self.device, options=options,
+                             progress=progress)  # fmt: skip
+        self.set_results(results)
+        return self.results
+
+    def interpolate(self, steps: int = 20, method: str = "slerp", progress=None) -> Any:
+        """The path between the two picks (decoded, with regressor and CNN properties)."""
+        from porestudio.gui.model.compute import interpolation
+
+        if len(self.selection) != 2:
+            raise InputError("pick two structures to interpolate between (Shift+click)")
+        a, b = (self.structure(i).pore for i in self.selection)
+        path = interpolation(self._need_model(), a, b, steps=steps, method=method,
+                             surrogate=self.surrogate, progress=progress)  # fmt: skip
+        self.set_path(path)
+        return path
+
+    def _need_model(self) -> Any:
+        if self.model is None:
+            raise InputError("no model loaded: load or train a pVAE first")
+        return self.model
 
     # --- interpolation ---------------------------------------------------------------------
     def set_path(self, path: Any) -> None:
