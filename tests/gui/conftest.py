@@ -159,3 +159,59 @@ def make_latent_map(n: int, seed: int = 0, latent_dim: int = 8):
 def synthetic_map():
     """``synthetic_map(n, seed=0)``: a LatentMap of n codes (see :func:`make_latent_map`)."""
     return make_latent_map
+
+
+# --- a tiny trained pVAE and CNN on generated squares (the default models' stand-ins) -------
+TINY_PVAE = {
+    "arch": {"channels": [8, 16, 16, 16], "latent_dim": 16},
+    "stages": [
+        {"name": "vae", "epochs": 2, "lr": 2e-3, "train": ["encoder", "decoder"],
+         "recon": 1.0, "beta": 1.0, "gamma": 0.0},
+        {"name": "joint", "epochs": 5, "lr": 2e-3,
+         "train": ["encoder", "decoder", "regressor"], "recon": 1.0, "beta": 1.0, "gamma": 5.0},
+    ],
+}  # fmt: skip
+TINY_CNN = {"arch": {"channels": [4, 8, 8, 8]}}
+
+
+def write_labelled_squares(path: Path, count: int, seed: int, size: int = 20) -> Path:
+    """A z-extruded squares set (depth 2, voxel 10 µm) labelled by the exact 2D Stokes solver."""
+    from porestudio.physics.stokes2d import extruded_permeability_batch
+    from porestudio.structures.dataset import DatasetWriter
+    from porestudio.structures.generators import squares_batch
+
+    sections = squares_batch(count, seed, size=size, depth=2, pore_size=4, n_pores=(3, 10))
+    k = np.full((count, 3, 3), np.nan)
+    k[:, 2, 2] = extruded_permeability_batch(sections, refine=2, richardson=False)
+    pores = np.broadcast_to(sections[:, None], (count, 2, size, size))
+    with DatasetWriter(path, shape=(2, size, size), voxel_size_m=1e-5) as w:
+        w.append(pores, provenance=[{"generator": "squares", "index": i} for i in range(count)],
+                 properties={"permeability_lu": k, "label_status": np.ones(count, np.int8)})  # fmt: skip
+    return path
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainedModels:
+    dataset: Path
+    pvae: Path
+    cnn: Path
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory) -> TrainedModels:
+    """200 labelled squares sections, a tiny pVAE and a tiny CNN trained on them (once)."""
+    from porestudio.ml import api
+
+    folder = tmp_path_factory.mktemp("trained")
+    data = write_labelled_squares(folder / "squares.h5", 200, seed=3)
+    api.train("pvae", data, folder / "pvae", config_overrides=TINY_PVAE, seed=1)
+    api.train("cnn", data, folder / "cnn", epochs=3, config_overrides=TINY_CNN, seed=1)
+    return TrainedModels(data, folder / "pvae", folder / "cnn")
+
+
+@pytest.fixture
+def fast_design():
+    """Design options that keep a design of a tiny model to a few seconds."""
+    from porestudio.design.inverse import DesignOptions
+
+    return DesignOptions(k_init=10, keep=2, screen_steps=10, steps=20, patience=10)
