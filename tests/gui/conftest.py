@@ -185,8 +185,9 @@ def write_labelled_squares(path: Path, count: int, seed: int, size: int = 20) ->
     k[:, 2, 2] = extruded_permeability_batch(sections, refine=2, richardson=False)
     pores = np.broadcast_to(sections[:, None], (count, 2, size, size))
     with DatasetWriter(path, shape=(2, size, size), voxel_size_m=1e-5) as w:
-        w.append(pores, provenance=[{"generator": "squares", "index": i} for i in range(count)],
-                 properties={"permeability_lu": k, "label_status": np.ones(count, np.int8)})  # fmt: skip
+        prov = [{"generator": "squares", "index": i} for i in range(count)]
+        labels = {"permeability_lu": k, "label_status": np.ones(count, np.int8)}
+        w.append(pores, provenance=prov, properties=labels)
     return path
 
 
