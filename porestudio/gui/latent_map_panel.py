@@ -252,7 +252,7 @@ class LatentMapPanel(QtWidgets.QWidget):
             self.path_step.setData(x=xy[step : step + 1, 0], y=xy[step : step + 1, 1])
 
     def _draw_designs(self) -> None:
-        codes = [r.z for r in self.studio.results if getattr(r, "z", None) is not None]
+        codes = [c.z for r in self.studio.results for c in r.candidates if c.z is not None]
         if self.map is None or not codes:
             self.designs.clear()
             return
