@@ -84,7 +84,7 @@ class TrainingPanel(QtWidgets.QWidget):
         self.plot.setLabel("bottom", "epoch")
         self.plot.setLabel("left", "loss")
         self.plot.setLogMode(y=True)
-        self.plot.addLegend(offset=(5, 5), labelTextSize="8pt")
+        self.legend = self.plot.addLegend(offset=(5, 5), labelTextSize="8pt")
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         for item in (form, row):
@@ -118,7 +118,7 @@ class TrainingPanel(QtWidgets.QWidget):
         epochs = self.epochs_spin.value() or None
         self.bridge.job = self.task.start(
             train_model, self.kind_box.currentText(), str(self.studio.table.path), str(out),
-            epochs=epochs, device=self.studio.device, progress=self.bridge,
+            epochs=epochs, device=self.studio.device, on_epoch=self.bridge, progress=False,
             config_overrides=self.config_overrides,
             on_result=lambda r: self._trained(r), on_error=self._failed,
         )  # fmt: skip
@@ -138,14 +138,15 @@ class TrainingPanel(QtWidgets.QWidget):
 
     def _draw(self) -> None:
         self.plot.clear()
-        self.plot.legend.clear()
+        self.legend.clear()
         keys = [k for k in (self.history[-1] if self.history else {}) if _is_loss(k)]
         x = np.arange(1, len(self.history) + 1)
         for colour, key in zip(_COLOURS * 3, keys, strict=False):
+            name = "train_loss" if key == "loss" else key
             y = np.array([float(e.get(key, np.nan)) for e in self.history])
             style = QtCore.Qt.PenStyle.DashLine if key.startswith("val_") else None
             pen = pg.mkPen(colour, width=2, style=style or QtCore.Qt.PenStyle.SolidLine)
-            self.plot.plot(x, np.where(y > 0, y, np.nan), pen=pen, name=key)
+            self.plot.plot(x, np.where(y > 0, y, np.nan), pen=pen, name=name)
 
     def _trained(self, result) -> None:
         self.status.setText(f"trained in {result.seconds:.0f} s: {result.directory}")
@@ -159,5 +160,5 @@ class TrainingPanel(QtWidgets.QWidget):
 
 
 def _is_loss(key: str) -> bool:
-    """Loss terms of a training event (``train_*`` / ``val_*`` numbers, not metrics)."""
-    return key.startswith(("train_", "val_")) and not key.endswith(("r2", "mape"))
+    """Loss terms of a training event (``loss``, ``train_*``, ``val_*``; not the R² metrics)."""
+    return key == "loss" or (key.startswith(("train_", "val_")) and not key.startswith("val_r2"))

@@ -199,12 +199,18 @@ class TrainedModels:
 
 
 @pytest.fixture(scope="session")
-def trained(tmp_path_factory) -> TrainedModels:
-    """200 labelled squares sections, a tiny pVAE and a tiny CNN trained on them (once)."""
+def labelled_squares(tmp_path_factory) -> Path:
+    """200 labelled squares sections, 20×20, extruded to depth 2 (written once)."""
+    return write_labelled_squares(tmp_path_factory.mktemp("squares") / "squares.h5", 200, 3)
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory, labelled_squares) -> TrainedModels:
+    """A tiny pVAE and a tiny CNN trained on :func:`labelled_squares` (once)."""
     from porestudio.ml import api
 
     folder = tmp_path_factory.mktemp("trained")
-    data = write_labelled_squares(folder / "squares.h5", 200, seed=3)
+    data = labelled_squares
     api.train("pvae", data, folder / "pvae", config_overrides=TINY_PVAE, seed=1)
     api.train("cnn", data, folder / "cnn", epochs=3, config_overrides=TINY_CNN, seed=1)
     return TrainedModels(data, folder / "pvae", folder / "cnn")

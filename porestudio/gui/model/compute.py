@@ -181,12 +181,15 @@ def path_structure(path: Any, step: int, voxel_size_m: float | None) -> Structur
 
 def train_model(
     kind: str, data: str, out: str, *, epochs: int | None, device: str,
-    progress=None, config_overrides: dict | None = None,
+    on_epoch=None, config_overrides: dict | None = None,
 ) -> Any:  # fmt: skip
-    """Worker: :func:`porestudio.ml.api.train` (resumes a checkpoint in ``out``)."""
+    """Worker: :func:`porestudio.ml.api.train` (resumes a checkpoint in ``out``).
+
+    ``on_epoch(event)`` gets the training events (raise Cancelled in it to stop).
+    """
     from porestudio.ml import api
 
-    return api.train(kind, data, out, epochs=epochs, device=device, progress=progress,
+    return api.train(kind, data, out, epochs=epochs, device=device, progress=on_epoch,
                      resume=True, config_overrides=config_overrides)  # fmt: skip
 
 
