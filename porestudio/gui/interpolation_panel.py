@@ -103,6 +103,7 @@ class InterpolationPanel(QtWidgets.QWidget):
         self.k_plot.setLogMode(y=True)
         for plot in (self.phi_plot, self.k_plot):
             plot.showGrid(x=True, y=True, alpha=0.2)
+            plot.getAxis("left").enableAutoSIPrefix(False)
             plot.addLegend(offset=(5, 5), labelTextSize="8pt")
         self.cursor = [pg.InfiniteLine(angle=90, pen=pg.mkPen("#ff7f0e", width=1.5))
                        for _ in range(2)]  # fmt: skip
@@ -237,8 +238,8 @@ class InterpolationPanel(QtWidgets.QWidget):
                 colour, style = _CURVES[source]
                 pen = pg.mkPen(colour, width=2, style=style)
                 target = self.phi_plot if name == "porosity" else self.k_plot
-                target.plot(path.t, np.maximum(values, 1e-12) if target is self.k_plot
-                            else values, pen=pen, name=f"{source} {name}")  # fmt: skip
+                shown = values if target is self.phi_plot else _positive(values)
+                target.plot(path.t, shown, pen=pen, name=f"{source} {name}", connect="finite")
         self._draw_physics(path)
 
     def _draw_physics(self, path) -> None:
@@ -247,5 +248,14 @@ class InterpolationPanel(QtWidgets.QWidget):
         t = path.t[self.physics["step"]]
         for name, values in self.physics.items():
             if name.startswith("k_"):
-                self.k_plot.plot(t, np.maximum(values, 1e-12), pen=None, symbol="o",
-                                 symbolBrush="#d62728", name=f"physics {name}")  # fmt: skip
+                flows = values > 0  # a log axis cannot show k = 0 (no flow): said in the legend
+                label = f"physics {name}" + (f" ({int((~flows).sum())} with k = 0)"
+                                             if not flows.all() else "")  # fmt: skip
+                self.k_plot.plot(t[flows], values[flows], pen=None, symbol="o",
+                                 symbolBrush="#d62728", name=label)
+
+
+def _positive(values: np.ndarray) -> np.ndarray:
+    """Values for a log axis: non-positive ones become gaps (NaN)."""
+    values = np.asarray(values, dtype=np.float64)
+    return np.where(values > 0, values, np.nan)

@@ -145,3 +145,13 @@ def test_bad_targets_are_reported(studio_window, errors):
     panel.design()
     assert errors.messages[-1].startswith("no target given")
     assert not panel.task.is_busy()
+
+
+def test_closing_the_window_during_a_design(studio_window, qtbot):
+    w = studio_window
+    w.panels.design.fields["porosity"].setText("0.3")
+    w.panels.design.design()
+    qtbot.wait(300)
+    w.close()  # cancels the design; the worker stops at its next progress report
+    assert w.jobs.wait(60_000)
+    assert w.studio.table is None and w.studio.results == ()
