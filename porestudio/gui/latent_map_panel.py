@@ -57,6 +57,7 @@ class LatentMapPanel(QtWidgets.QWidget):
             ("path", lambda e: self._draw_path()),
             ("step", lambda e: self._draw_path()),
             ("results", lambda e: self._draw_designs()),
+            ("markers", lambda e: self._draw_markers()),
             ("model", self._model_changed),
         ):
             studio.events[name].connect(slot)
@@ -84,10 +85,16 @@ class LatentMapPanel(QtWidgets.QWidget):
         self.second_button.setToolTip(
             "The next click picks the second structure (for interpolation); Shift+click too"
         )
+        self.place_button = QtWidgets.QToolButton()
+        self.place_button.setText("place A")
+        self.place_button.setToolTip(
+            "Encode the structure in viewer A (an imported CT sub-volume, a design, …) and "
+            "put it on the map (▲)"
+        )
         row = QtWidgets.QHBoxLayout()
         row.addWidget(QtWidgets.QLabel("colour"))
         row.addWidget(self.colour_box, 1)
-        for w in (self.pc_x, self.pc_y, self.density_box, self.second_button):
+        for w in (self.pc_x, self.pc_y, self.density_box, self.second_button, self.place_button):
             row.addWidget(w)
         self._controls = row
         self.status = QtWidgets.QLabel(NO_MODEL)
@@ -127,7 +134,8 @@ class LatentMapPanel(QtWidgets.QWidget):
             size=16, symbol="star", pen=pg.mkPen("k"), brush="#e377c2"
         )
         self.picks = pg.ScatterPlotItem(size=18, symbol="o", brush=None)
-        for item in (self.path_line, self.path_step, self.designs, self.picks):
+        self.markers = pg.ScatterPlotItem(size=16, symbol="t", pen=pg.mkPen("k"), brush="#17becf")
+        for item in (self.path_line, self.path_step, self.designs, self.picks, self.markers):
             item.setZValue(10)
             self.plot.addItem(item)
         self.hover = pg.TextItem("", color="k", fill=pg.mkBrush(255, 255, 240, 230), anchor=(0, 1))
@@ -203,6 +211,7 @@ class LatentMapPanel(QtWidgets.QWidget):
         self._draw_picks()
         self._draw_path()
         self._draw_designs()
+        self._draw_markers()
         self.plot.autoRange()
 
     def _colour_changed(self, name: str) -> None:
@@ -258,6 +267,15 @@ class LatentMapPanel(QtWidgets.QWidget):
             return
         xy = self._project(np.stack(codes))
         self.designs.setData(x=xy[:, 0], y=xy[:, 1])
+
+    def _draw_markers(self) -> None:
+        codes = list(self.studio.markers.values())
+        if self.map is None or not codes:
+            self.markers.clear()
+            return
+        xy = self._project(np.stack(codes))
+        labels = list(self.studio.markers)
+        self.markers.setData([{"pos": p, "data": k} for p, k in zip(xy, labels, strict=True)])
 
     # --- mouse -------------------------------------------------------------------------------
     def point_at(self, scene_pos: QtCore.QPointF) -> int | None:

@@ -19,7 +19,7 @@ from porestudio.errors import InputError, PorestudioError
 from porestudio.gui.design_panel import DesignPanel
 from porestudio.gui.feedback import report_error
 from porestudio.gui.latent_map_panel import LatentMapPanel
-from porestudio.gui.model.compute import design_space, load_model
+from porestudio.gui.model.compute import codes_of, design_space, load_model
 from porestudio.gui.task import Task
 
 if TYPE_CHECKING:
@@ -43,6 +43,9 @@ class StudioPanels(QtCore.QObject):
         self._extra_panels(window, right)
         self.space_task = Task(window.jobs, "design-space", status=self.latent.status,
                                description="encoding the dataset", parent=window)  # fmt: skip
+        self.place_task = Task(window.jobs, "place", run=self.latent.place_button,
+                               description="encoding the structure", parent=window)  # fmt: skip
+        self.latent.place_button.clicked.connect(self.place_shown)
         studio.events.model.connect(lambda e: self.encode())
         studio.events.dataset.connect(self._dataset_changed)
         studio.events.shown.connect(self._show)
@@ -104,6 +107,23 @@ class StudioPanels(QtCore.QObject):
         else:
             report_error(exc, self.w)
 
+    def place_shown(self) -> None:
+        """Encode the structure in viewer A with the pVAE and put it on the map (▲)."""
+        studio = self.w.studio
+        structure = studio.shown["A"]
+        try:
+            if studio.model is None:
+                raise InputError("no model loaded: load or train a pVAE first")
+            if structure is None:
+                raise InputError("viewer A shows no structure")
+            studio.model.spec.check_fits(structure.shape, extruded=_extruded(structure.pore))
+        except InputError as exc:
+            report_error(exc, self.w)
+            return
+        label = self.w.viewers.a.title or "structure"
+        self.place_task.start(codes_of, studio.model, structure.pore[None], progress=False,
+                              on_result=lambda z: studio.place(label, z[0]))  # fmt: skip
+
     # --- viewers ------------------------------------------------------------------------------
     def _show(self, event) -> None:
         name, structure = event.value
@@ -134,6 +154,10 @@ def default_models(table) -> list[Path]:
             continue
         found.append(config_file.parent)
     return found
+
+
+def _extruded(pore) -> bool:
+    return bool((pore == pore[:1]).all())
 
 
 def _title(structure) -> str:

@@ -54,6 +54,7 @@ EVENTS = (
     "step",  # value: index of the path step shown
     "targets",  # value: dict property -> value in lattice units (k) or 1 (porosity)
     "results",  # value: tuple of design results
+    "markers",  # value: dict label -> latent code (d,) of structures placed on the map
     "unit",  # value: "lu" | "m2" | "mD"
     "device",  # value: "auto" | "cpu" | "cuda"
     "message",  # value: str (status line: picks refused, no model loaded, ...)
@@ -80,6 +81,7 @@ class StudioModel:
         self.step: int | None = None
         self.targets: dict[str, float] = {}
         self.results: tuple = ()
+        self.markers: dict[str, Any] = {}
         self.unit = _check_choice(unit, UNITS, "unit")
         self.device = _check_choice(device, DEVICES, "device")
 
@@ -212,6 +214,16 @@ class StudioModel:
         """The encoded open dataset (a ``LatentMap``) or None."""
         self.latent = latent
         self.events.latent(latent)
+
+    def place(self, label: str, code: Any) -> None:
+        """Put a structure's latent code (d,) on the map under ``label`` (None removes it)."""
+        markers = dict(self.markers)
+        if code is None:
+            markers.pop(label, None)
+        else:
+            markers[label] = code
+        self.markers = markers
+        self.events.markers(dict(markers))
 
     def set_design_space(self, space: Any) -> None:
         """The encoded dataset (a :class:`~.compute.DesignSpace`): reference and map."""
