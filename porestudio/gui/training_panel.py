@@ -83,6 +83,7 @@ class TrainingPanel(QtWidgets.QWidget):
         self.plot = pg.PlotWidget(background="w")
         self.plot.setLabel("bottom", "epoch")
         self.plot.setLabel("left", "loss")
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.setLogMode(y=True)
         self.legend = self.plot.addLegend(offset=(5, 5), labelTextSize="8pt")
         layout = QtWidgets.QVBoxLayout(self)
