@@ -70,7 +70,9 @@ def create_window(dataset: str | None = None, settings: Settings | None = None):
     return window
 
 
-def run_studio(dataset: str | None = None, screenshot: str | None = None) -> int:
+def run_studio(
+    dataset: str | None = None, screenshot: str | None = None, overwrite: bool = False
+) -> int:
     """Open the studio; returns the exit status.
 
     Parameters
@@ -79,13 +81,15 @@ def run_studio(dataset: str | None = None, screenshot: str | None = None) -> int
         HDF5 dataset to open (default: the embedded default dataset, if installed).
     screenshot : str, optional
         Render the window to this PNG once the first structure is shown, then exit.
+    overwrite : bool
+        Replace an existing ``screenshot`` file (default: refuse it).
     """
     started = time.perf_counter()
     app = application()
     settings = Settings()
     window = create_window(dataset, settings)
     if screenshot:
-        return _screenshot_run(app, window, screenshot, started)
+        return _screenshot_run(app, window, screenshot, started, overwrite)
     window.viewers.a.rendered.connect(lambda *_: _first_render(window, started))
     return app.exec()
 
@@ -99,9 +103,12 @@ def _first_render(window, started: float, warm: bool = True) -> None:
         QtCore.QTimer.singleShot(50, lambda: warm_imports(window.settings.device))
 
 
-def _screenshot_run(app: QtWidgets.QApplication, window, path: str, started: float) -> int:
+def _screenshot_run(
+    app: QtWidgets.QApplication, window, path: str, started: float, overwrite: bool = False
+) -> int:
     """Wait for the first render (or an empty start / a failed open), save, quit."""
     run = _ScreenshotRun(app, window, path, started)
+    run.overwrite = overwrite
     app.exec()
     return 1 if run.code is None else int(run.code)
 
@@ -115,6 +122,7 @@ class _ScreenshotRun:
         self.app, self.window, self.path, self.started = app, window, path, started
         self.code: int | None = None
         self.error = False
+        self.overwrite = False
         reporter().show_dialogs = False
         reporter().reported.connect(self.failed)
         window.viewers.a.rendered.connect(lambda *_: self.when_idle())
@@ -143,7 +151,7 @@ class _ScreenshotRun:
         if self.code is not None:
             return
         try:
-            grab_window(self.window, self.path)
+            grab_window(self.window, self.path, overwrite=self.overwrite)
             viewer = self.window.viewers.a
             corner = viewer.mapTo(self.window, QtCore.QPoint(0, 0))
             log.info(

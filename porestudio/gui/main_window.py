@@ -298,7 +298,7 @@ class MainWindow(QtWidgets.QMainWindow):
             if not path:
                 return
         try:
-            grab_window(self, path)
+            grab_window(self, path, overwrite=True)  # the file dialog asked before replacing
         except Exception as exc:
             report_error(exc, self)
 
@@ -362,12 +362,12 @@ def _entered(structure: Structure) -> bool:
     return "voxel_size_entered" in structure.provenance
 
 
-def grab_window(window: QtWidgets.QWidget, path: str | Path) -> Path:
-    """Render a widget (3D views included) to a PNG, atomically."""
-    from porestudio.atomic import atomic_path
+def grab_window(window: QtWidgets.QWidget, path: str | Path, overwrite: bool = False) -> Path:
+    """Render a widget (3D views included) to a PNG, atomically (``overwrite`` to replace)."""
+    from porestudio.atomic import SUFFIXES, atomic_path
 
     image = window.grab()
-    with atomic_path(path) as tmp:
+    with atomic_path(path, overwrite=overwrite, suffixes=SUFFIXES["png"]) as tmp:
         if not image.save(str(tmp), "PNG"):
             raise OSError(f"could not encode {path}")
     return Path(path)
