@@ -61,14 +61,14 @@ def check_writable(
         The target as an absolute path.
     """
     path = Path(target).expanduser().absolute()
-    if suffixes is not None:
-        check_suffix(path, suffixes)
     for src in inputs:
         src_path = Path(src).expanduser().absolute()
         if path == src_path or (path.exists() and src_path.exists() and path.samefile(src_path)):
             raise OutputError(f"output {path} is the same file as the input; choose another name")
     if path.is_dir():
         raise OutputError(f"output {path} is a directory; give a file name")
+    if suffixes is not None:
+        check_suffix(path, suffixes)
     parent = path.parent
     if not parent.is_dir():
         raise OutputError(f"cannot write {path}: folder {parent} does not exist")

@@ -318,8 +318,8 @@ def import_ct(
     """
     from porestudio.structures.dataset import DatasetWriter
 
-    rules = {"inputs": (path,), "overwrite": overwrite, "suffixes": SUFFIXES["hdf5"]}
-    out = check_writable(out_h5, **rules)
+    rules = {"inputs": (path,), "overwrite": overwrite}
+    out = check_writable(out_h5, suffixes=SUFFIXES["hdf5"], **rules)
     user_voxel = check_voxel_size(voxel_size_m)
     with open_volume(
         path, raw_shape=raw_shape, raw_dtype=raw_dtype, raw_byte_order=raw_byte_order
