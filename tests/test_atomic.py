@@ -73,9 +73,11 @@ def test_new_files_get_normal_permissions_and_old_modes_are_kept(tmp_path):
 def test_an_existing_file_is_refused_unless_overwrite(tmp_path):
     target = tmp_path / "labelled.h5"
     target.write_bytes(b"precious labels")
-    with pytest.raises(OutputError, match="already exists; give --overwrite") as exc:
-        with atomic_path(target) as tmp:
-            tmp.write_bytes(b"new")
+    with (
+        pytest.raises(OutputError, match="already exists; give --overwrite") as exc,
+        atomic_path(target) as tmp,
+    ):
+        tmp.write_bytes(b"new")
     assert "\n" not in str(exc.value)
     assert target.read_bytes() == b"precious labels"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["labelled.h5"]  # no temp left

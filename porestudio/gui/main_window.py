@@ -117,7 +117,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _connect(self) -> None:
         self.browser.dataset_opened.connect(self._dataset_opened)
-        self.browser.open_failed.connect(lambda _p: self.statusBar().showMessage("not opened"))
+        self.browser.open_failed.connect(self._open_failed)
         self.browser.sample_selected.connect(self.show_sample)
         self.browser.filter_changed.connect(self.plot.set_subset)
         self.plot.sample_clicked.connect(self.browser.select_sample)
@@ -153,6 +153,15 @@ class MainWindow(QtWidgets.QMainWindow):
         if table.count:
             self.browser.select_sample(min(select, table.count - 1))
         self.statusBar().showMessage(f"opened {table.path} ({table.count} samples)", 5000)
+
+    def _open_failed(self, path: str) -> None:
+        """Say why a dataset did not open; with nothing left to show, nothing to compute."""
+        text = f"could not open {Path(path).name}: {self.browser.last_error}"
+        if self.browser.table is not None:
+            text += f" (still showing {self.browser.table.path.name})"
+        elif self.properties.origin is not None or self.properties.structure is None:
+            self.properties.set_structure(None)  # no sample of any dataset: Compute off
+        self.statusBar().showMessage(text)
 
     def show_sample(self, index: int) -> None:
         """Show sample ``index`` of the open dataset in the target viewer."""
