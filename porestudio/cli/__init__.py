@@ -78,7 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(
                 "--overwrite goes after the command, e.g. porestudio generate ... --overwrite"
             )
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return status
     except BrokenPipeError:
         return _quiet_broken_pipe()
     except (Cancelled, KeyboardInterrupt) as exc:
