@@ -51,7 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --screenshot: replace an existing PNG",
     )
-    parser.add_argument("--dataset", metavar="H5", help="dataset to open in the studio")
+    parser.add_argument(
+        "--dataset",
+        metavar="FILE.h5[:INDEX]",
+        help="dataset to open in the studio, at sample INDEX (negative: from the end)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if info.name.startswith("_"):
@@ -115,6 +119,10 @@ def _quiet_broken_pipe() -> int:
 def _open_studio(args: argparse.Namespace) -> int:
     from porestudio.atomic import SUFFIXES, check_writable
 
+    if args.dataset:  # FILE.h5[:INDEX], checked before Qt starts
+        from porestudio.structures.naming import parse_sample_ref
+
+        parse_sample_ref(args.dataset)
     if args.screenshot:  # refuse a wrong name or an existing file before Qt starts
         check_writable(
             args.screenshot, overwrite=args.screenshot_overwrite, suffixes=SUFFIXES["png"]

@@ -55,14 +55,19 @@ def warm_imports(device: str) -> None:
 
 
 def create_window(dataset: str | None = None, settings: Settings | None = None):
-    """Create and show the main window and start opening ``dataset`` (or the default)."""
+    """Create and show the main window and start opening ``dataset`` (or the default).
+
+    ``dataset`` is named as on the command line: ``FILE.h5`` or ``FILE.h5:INDEX``.
+    """
     from porestudio.gui.main_window import MainWindow
+    from porestudio.structures.naming import parse_sample_ref
 
     window = MainWindow(settings=settings)
     window.show()
-    path = Path(dataset) if dataset else default_dataset()
+    ref = parse_sample_ref(dataset, must_exist=False) if dataset else None
+    path = ref.path if ref else default_dataset()
     if path is not None:
-        window.open_dataset(path)
+        window.open_dataset(path, select=(ref.index or 0) if ref else 0)
     else:
         window.statusBar().showMessage(
             "No dataset yet: File ▸ Open dataset…, Import CT… or Generate…", 0

@@ -29,6 +29,7 @@ from porestudio.gui.table_model import DatasetTable
 from porestudio.gui.viewer import StructureViewer
 from porestudio.gui.viewer_pair import ViewerPair
 from porestudio.gui.voxel_input import store_voxel_size
+from porestudio.structures.naming import SampleRef, resolve_index
 from porestudio.structures.volume import Structure
 from porestudio.units import check_voxel_size
 
@@ -133,7 +134,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # --- datasets ----------------------------------------------------------------------
     def open_dataset(self, path: str | Path, select: int = 0) -> None:
-        """Open a dataset (in a worker) and show sample ``select``."""
+        """Open a dataset (in a worker) and show sample ``select`` (negative: from the end)."""
         self._pending_select = select
         self.browser.open(path)
 
@@ -151,7 +152,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_plot_columns()
         select, self._pending_select = self._pending_select or 0, None
         if table.count:
-            self.browser.select_sample(min(select, table.count - 1))
+            try:
+                select = resolve_index(select, table.count, table.path.name)
+            except InputError as exc:  # e.g. --dataset set.h5:99: say so, show the first
+                report_error(exc, self)
+                select = 0
+            self.browser.select_sample(select)
         self.statusBar().showMessage(f"opened {table.path} ({table.count} samples)", 5000)
 
     def _open_failed(self, path: str) -> None:
@@ -170,7 +176,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.plot.set_selected(index)
         viewer = self.target_viewer()
         viewer.show_source(
-            self._reader(index), f"#{index} of {self.table.path.name}", key=self._sample_key(index)
+            self._reader(index),
+            SampleRef(self.table.path, index).label(),  # set.h5:3, as the commands name it
+            key=self._sample_key(index),
         )
 
     def _reader(self, index: int):

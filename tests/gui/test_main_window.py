@@ -195,3 +195,13 @@ def test_neighbouring_rows_are_prefetched(window, qtbot, grf_dataset, wait_idle)
         assert np.array_equal(viewer.structure.pore, ds.pore(1))
     wait_idle(window.jobs)
     assert viewer.cache.get((window._sample_key(2), viewer.mode, viewer.phase)) is not None
+
+
+def test_a_sample_is_named_as_on_the_command_line(qtbot, settings, errors, grf_dataset, wait_idle):
+    from porestudio.gui import app
+
+    win = app.create_window(f"{grf_dataset}:-1", settings)  # --dataset grf.h5:-1
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: win.viewers.a.title == f"{grf_dataset.name}:4", timeout=60_000)
+    assert win.browser.selected_sample() == 4 and errors.messages == []
+    wait_idle(win.jobs)
