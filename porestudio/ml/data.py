@@ -285,15 +285,15 @@ def _read_inputs(ds, spec: DataSpec, idx: np.ndarray) -> np.ndarray:
             block = uniq[a : a + step]
             lo, hi = int(block[0]), int(block[-1]) + 1
             raw = bits[lo:hi][block - lo] if hi - lo <= 2 * len(block) else bits[block.tolist()]
-            vol = np.unpackbits(raw, axis=-1, count=nx)
-            if spec.dims == 2:
-                bad = ~(vol == vol[:, :1]).all(axis=(1, 2, 3))
+            if spec.dims == 2:  # check the extrusion on the packed bits, unpack one slice
+                bad = ~(raw == raw[:, :1]).all(axis=(1, 2, 3))
                 if bad.any():
                     raise InputError(
                         f"{ds.path.name}: sample {int(block[bad][0])} is not extruded along z; "
                         "this 2D model needs extruded samples"
                     )
-                vol = vol[:, 0]
+                raw = raw[:, 0]
+            vol = np.unpackbits(raw, axis=-1, count=nx)
             mask = (inverse >= a) & (inverse < a + len(block))
             out[mask] = vol[inverse[mask] - a]
     except OSError as exc:
