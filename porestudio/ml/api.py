@@ -1,0 +1,274 @@
+"""The functions the CLI and the studio call: train, evaluate, predict, encode.
+
+Device: ``"auto"`` means CUDA when present, else the CPU (decided by
+:func:`porestudio.physics.device.resolve_device`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from porestudio import __version__
+from porestudio.errors import InputError, OutputError
+from porestudio.ml import modelfile
+from porestudio.ml.data import (
+    DataSpec,
+    check_dataset_fits,
+    dataset_fingerprint,
+    dataset_path,
+    labelled_indices,
+    load_arrays,
+    spec_for_dataset,
+    split_indices,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """Outcome of :func:`train`.
+
+    Attributes
+    ----------
+    directory : Path
+        Model folder (model.json + model.safetensors).
+    config : dict
+        The model JSON.
+    metrics : dict
+        Held-out metrics per property (``test`` and ``val`` splits), physical units.
+    seconds : float
+        Training time, all runs of a resumed training together [s].
+    epochs_run : int
+        Epochs run by this call.
+    resumed : bool
+        Whether this call continued a checkpoint.
+    history : list of dict
+        Per-epoch events.
+    """
+
+    directory: Path
+    config: dict[str, Any]
+    metrics: dict[str, Any]
+    seconds: float
+    epochs_run: int
+    resumed: bool
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def train(
+    kind: str,
+    data: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    epochs: int | None = None,
+    device: str = "auto",
+    batch_size: int | None = None,
+    seed: int = 0,
+    resume: bool = True,
+    progress=None,
+    config_overrides: dict[str, Any] | None = None,
+    deterministic: bool = False,
+) -> TrainResult:
+    """Train a CNN surrogate or a pVAE on a labelled dataset; write the model to ``out``.
+
+    Parameters
+    ----------
+    kind : {"cnn", "pvae"}
+        Model kind.
+    data : path
+        Labelled porestudio dataset (z-extruded sets give 2D models, others 3D).
+    out : path
+        Model folder; holds the resumable checkpoint while training.
+    epochs : int, optional
+        Epochs of every stage (default: the config's).
+    device : {"auto", "cpu", "cuda"}
+        Compute device.
+    batch_size : int, optional
+        Samples per step (per process under torchrun).
+    seed : int
+        Seeds the weights, the shuffles and (unless ``split_seed`` is configured) the split.
+    resume : bool
+        Continue a checkpoint in ``out``; False deletes it and replaces an existing model.
+    progress : callable(event: dict), optional
+        Called after every epoch with the stage, epoch, every loss term, lr and validation
+        metrics; raising :class:`~porestudio.errors.Cancelled` stops the run (checkpoint kept).
+    config_overrides : dict, optional
+        Merged into :func:`porestudio.ml.config.default_config`.
+    deterministic : bool
+        Deterministic kernels (slower).
+
+    Returns
+    -------
+    TrainResult
+    """
+    from porestudio.ml.training import run_training
+
+    if kind not in modelfile.KINDS:
+        raise InputError(f"unknown model kind {kind!r}; use cnn or pvae")
+    path = dataset_path(data)
+    out_dir = _prepare_out(Path(out).expanduser().absolute(), path, resume)
+    return run_training(
+        kind,
+        path,
+        out_dir,
+        epochs=epochs,
+        device=device,
+        batch_size=batch_size,
+        seed=seed,
+        progress=progress,
+        overrides=config_overrides,
+        deterministic=deterministic,
+    )
+
+
+def _prepare_out(out: Path, data: Path, resume: bool) -> Path:
+    from porestudio.ml import _checkpoint
+
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out} exists and is not a folder")
+    if data == out or data.parent == out and data.name in (modelfile.CONFIG, modelfile.WEIGHTS):
+        raise OutputError("the output folder must not be the dataset")
+    has_model = (out / modelfile.CONFIG).exists()
+    if not resume:
+        _checkpoint.remove(out)
+    elif has_model and not _checkpoint.path_in(out).exists():
+        raise OutputError(f"{out} already holds a trained model; use --fresh to retrain it")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def load(model) -> Any:
+    """``model`` as a LoadedModel (a LoadedModel or a model folder path)."""
+    from porestudio.ml.model import LoadedModel
+
+    if isinstance(model, LoadedModel):
+        return model
+    return modelfile.load_model(model)
+
+
+def predict(model, pores_or_path) -> dict[str, np.ndarray]:
+    """Properties of structures: an array, a volume file, or ``DATA.h5[:INDEX]``.
+
+    Returns
+    -------
+    dict of name -> ndarray (n,)
+        Physical units (porosity [1], k [voxel²]).
+    """
+    m = load(model)
+    if isinstance(pores_or_path, np.ndarray):
+        return m.predict(pores_or_path)
+    return m.predict(read_pores(pores_or_path, m.spec))
+
+
+def read_pores(source: str | os.PathLike, spec: DataSpec | None = None) -> np.ndarray:
+    """Structures (n, nz, ny, nx) bool from ``DATA.h5``, ``DATA.h5:INDEX`` or a volume file."""
+    import h5py
+
+    text = str(source)
+    index = None
+    base = text
+    if ":" in text and not Path(text).exists():
+        base, _, tail = text.rpartition(":")
+        try:
+            index = int(tail)
+        except ValueError:
+            raise InputError(f"bad sample index {tail!r} in {text!r}") from None
+    p = Path(base).expanduser()
+    if not p.exists():
+        raise InputError(f"no such file: {p}")
+    if p.is_file() and h5py.is_hdf5(p):
+        from porestudio.structures.dataset import open_dataset
+
+        with open_dataset(p) as ds:
+            return ds.pores() if index is None else ds.pore(index)[None]
+    if index is not None:
+        raise InputError("an index (FILE:INDEX) applies to datasets (.h5) only")
+    from porestudio.structures.ct import load_structure
+
+    return load_structure(p).pore[None]
+
+
+def encode(model, data: str | os.PathLike, *, out: str | os.PathLike | None = None) -> np.ndarray:
+    """Latent means μ of every sample of a dataset (pVAE); optionally written to ``out``.
+
+    Parameters
+    ----------
+    model : LoadedModel or path
+        A pVAE.
+    data : path
+        Dataset fitting the model.
+    out : path, optional
+        HDF5 file to write (``/mu`` (n, latent) float32, ``/indices``, attributes naming
+        the model and dataset); never the dataset itself; an existing file is refused.
+
+    Returns
+    -------
+    ndarray float32 (n, latent)
+    """
+    from porestudio.structures.dataset import open_dataset
+
+    m = load(model)
+    path = dataset_path(data)
+    check_dataset_fits(path, m.spec, need_labels=False)
+    with open_dataset(path) as ds:
+        n = len(ds)
+    idx = np.arange(n)
+    mu = (
+        np.concatenate(
+            [m.encode(_dataset_pores(path, m.spec, idx[a : a + 1024])) for a in range(0, n, 1024)]
+        )
+        if n
+        else np.zeros((0, m.latent_dim or 0), np.float32)
+    )
+    if out is not None:
+        _write_latent(Path(out), mu, idx, m, path)
+    return mu
+
+
+def _dataset_pores(path: Path, spec: DataSpec, idx: np.ndarray) -> np.ndarray:
+    """Samples as the model's numpy methods take them (2D: a one-slice extrusion)."""
+    x, _ = load_arrays(path, spec, idx)
+    return x[:, None].astype(bool) if spec.dims == 2 else x.astype(bool)
+
+
+def _write_latent(out: Path, mu: np.ndarray, idx: np.ndarray, m, data: Path) -> None:
+    import h5py
+
+    from porestudio.atomic import atomic_path
+
+    out = out.expanduser().absolute()
+    if out.exists():
+        raise OutputError(f"{out} exists; choose another name (datasets are never modified)")
+    with atomic_path(out, inputs=(data,)) as tmp, h5py.File(tmp, "w") as f:
+        f.create_dataset("mu", data=mu)
+        f.create_dataset("indices", data=idx)
+        f.attrs["dataset"] = str(data)
+        f.attrs["dataset_fingerprint"] = dataset_fingerprint(data)
+        f.attrs["model_sha256"] = str(m.config.get("weights_sha256", ""))
+        f.attrs["creator"] = f"porestudio {__version__}"
+
+
+def evaluate(model, data: str | os.PathLike, *, physics_samples: int = 0, progress=None) -> dict:
+    """Held-out metrics of a model on a dataset (see :mod:`porestudio.ml.evaluation`)."""
+    from porestudio.ml.evaluation import evaluate_model
+
+    return evaluate_model(load(model), dataset_path(data), physics_samples, progress)
+
+
+__all__ = [
+    "TrainResult",
+    "encode",
+    "evaluate",
+    "labelled_indices",
+    "predict",
+    "spec_for_dataset",
+    "split_indices",
+    "train",
+]

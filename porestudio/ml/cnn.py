@@ -1,0 +1,48 @@
+"""The CNN permeability surrogate (paper section 3.1), 2D and 3D.
+
+Four blocks of convolution (``"same"`` padding) + ReLU + max-pooling with growing widths
+(default 32→256) and kernels (3→7), global average pooling (the input size is not baked
+in), dense 64 and 32 with ReLU, and linear outputs: the scaled targets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from porestudio.errors import InputError
+from porestudio.ml._nn import layers
+from porestudio.ml.config import CNN_ARCH as ARCH_DEFAULTS  # noqa: E402,F401
+
+
+def build_cnn(dims: int, n_out: int, arch: dict[str, Any]):
+    """The CNN as a ``torch.nn.Module``; input (n, 1, *spatial) in [0, 1], output (n, n_out).
+
+    Parameters
+    ----------
+    dims : {2, 3}
+        Spatial dimensions.
+    n_out : int
+        Number of outputs (scaled properties).
+    arch : dict
+        ``channels`` and ``kernels`` (one per block) and ``dense`` widths.
+    """
+    import torch.nn as nn
+
+    conv, _, pool, gpool = layers(dims)
+    channels, kernels = list(arch["channels"]), list(arch["kernels"])
+    if len(channels) != len(kernels) or not channels:
+        raise InputError("CNN config: channels and kernels must be non-empty and equally long")
+    blocks: list[nn.Module] = []
+    c_in = 1
+    for c, k in zip(channels, kernels, strict=True):
+        if int(k) % 2 != 1:
+            raise InputError(f"CNN config: kernel sizes must be odd; got {k}")
+        blocks += [conv(c_in, int(c), int(k), padding=int(k) // 2), nn.ReLU(inplace=True)]
+        blocks.append(pool(2, ceil_mode=True))
+        c_in = int(c)
+    blocks += [gpool(1), nn.Flatten()]
+    for width in arch["dense"]:
+        blocks += [nn.Linear(c_in, int(width)), nn.ReLU(inplace=True)]
+        c_in = int(width)
+    blocks.append(nn.Linear(c_in, int(n_out)))
+    return nn.Sequential(*blocks)

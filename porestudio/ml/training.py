@@ -1,0 +1,217 @@
+"""Glue of :func:`porestudio.ml.api.train`: data, split, scaling, the loop, the model file."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from porestudio.errors import InputError
+from porestudio.ml import _checkpoint, _dist, modelfile
+from porestudio.ml.config import make_config
+from porestudio.ml.data import (
+    DataSpec,
+    dataset_fingerprint,
+    labelled_indices,
+    load_arrays,
+    spec_for_dataset,
+    split_indices,
+)
+from porestudio.ml.metrics import regression_metrics
+from porestudio.ml.scaling import TargetScaler
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Prepared:
+    """Everything derived from the dataset before training."""
+
+    spec: DataSpec
+    cfg: dict[str, Any]
+    idx: np.ndarray
+    parts: dict[str, np.ndarray]
+    x: np.ndarray
+    y: np.ndarray
+    scaler: TargetScaler
+    fingerprint: str
+
+
+def run_training(
+    kind: str,
+    path: Path,
+    out: Path,
+    *,
+    epochs: int | None,
+    device: str,
+    batch_size: int | None,
+    seed: int,
+    progress,
+    overrides: dict[str, Any] | None,
+    deterministic: bool,
+):
+    """Train and write the model (see :func:`porestudio.ml.api.train`)."""
+    from porestudio.ml import engine
+    from porestudio.ml.api import TrainResult
+
+    dev, dist = _setup(device, deterministic, seed)
+    prep = prepare(kind, path, overrides, epochs, batch_size, seed)
+    module = _new_module(kind, prep, seed, dev)
+    identity = {"kind": kind, "fingerprint": prep.fingerprint, "config": prep.cfg, "seed": seed}
+    settings = engine.LoopSettings(out, dev, int(seed), identity, dist, progress)
+    loop = engine.run(kind, module, prep.cfg, _train_data(prep, dev), settings)
+    module.eval()
+    metrics = {
+        name: regression_metrics(
+            prep.spec.properties,
+            prep.y[prep.parts[name]],
+            _predict_physical(kind, module, prep.x[prep.parts[name]], dev, prep.scaler),
+        )
+        for name in ("val", "test")
+    }
+    config = {
+        "kind": kind,
+        "arch": prep.cfg["arch"],
+        "data": prep.spec.to_json(),
+        "scaler": prep.scaler.to_json(),
+        "training": _training_record(prep, seed, path, loop, dev, dist),
+        "metrics": {"held_out": metrics},
+    }
+    if dist.main:
+        modelfile.save_model(out, module, config, overwrite=True)
+        _checkpoint.remove(out)
+    _dist.barrier(dist)
+    return TrainResult(
+        out, config, config["metrics"], loop.seconds, loop.epochs_run, loop.resumed, loop.history
+    )
+
+
+def _setup(device: str, deterministic: bool, seed: int) -> tuple[str, _dist.Dist]:
+    import torch
+
+    from porestudio.physics.device import resolve_device
+
+    dev = resolve_device(device)
+    dist = _dist.setup(dev)
+    if dev == "cuda" and dist.active:
+        torch.cuda.set_device(_dist.local_cuda_index())
+    _determinism(deterministic, seed)
+    return dev, dist
+
+
+def prepare(kind, path: Path, overrides, epochs, batch_size, seed: int) -> Prepared:
+    """Spec, merged config, split, in-memory samples and the scaler fitted on the train part."""
+    spec = spec_for_dataset(path)
+    cfg = make_config(kind, spec.dims, overrides, epochs=epochs, batch_size=batch_size)
+    cfg["split_seed"] = int(seed if cfg["split_seed"] is None else cfg["split_seed"])
+    idx = labelled_indices(path, spec)
+    parts = split_indices(len(idx), cfg["split_seed"], tuple(cfg["fractions"]))
+    t0 = time.perf_counter()
+    x, y = load_arrays(path, spec, idx)
+    log.info("loaded %d samples in %.1f s", len(idx), time.perf_counter() - t0)
+    scaler = TargetScaler.fit(spec.properties, y[parts["train"]], cfg["target_scaling"])
+    return Prepared(spec, cfg, idx, parts, x, y, scaler, dataset_fingerprint(path))
+
+
+def _new_module(kind: str, prep: Prepared, seed: int, dev: str):
+    import torch
+
+    from porestudio.ml.model import build_module
+
+    torch.manual_seed(seed)
+    module = build_module(kind, prep.spec, prep.cfg["arch"]).to(dev)
+    if prep.cfg["channels_last"]:
+        fmt = torch.channels_last if prep.spec.dims == 2 else torch.channels_last_3d
+        module = module.to(memory_format=fmt)
+    return module
+
+
+def _train_data(prep: Prepared, dev: str):
+    import torch
+
+    from porestudio.ml.engine import TrainData
+
+    ys = prep.scaler.transform(prep.y).astype(np.float32)
+    tr, va = prep.parts["train"], prep.parts["val"]
+    return TrainData(
+        x_train=torch.from_numpy(prep.x[tr]).to(dev),
+        y_train=torch.from_numpy(ys[tr]).to(dev),
+        x_val=torch.from_numpy(prep.x[va]).to(dev),
+        y_val=torch.from_numpy(ys[va]),
+        names=prep.spec.properties,
+    )
+
+
+def _training_record(prep: Prepared, seed, path, loop, dev, dist) -> dict[str, Any]:
+    import torch
+
+    cfg, parts, idx = prep.cfg, prep.parts, prep.idx
+    last = {}
+    for ev in loop.history:
+        last.setdefault(ev["stage"], 0)
+        last[ev["stage"]] += 1
+    rates = [ev["samples_per_s"] for ev in loop.history if np.isfinite(ev["samples_per_s"])]
+    return {
+        "config": cfg,
+        "seed": int(seed),
+        "split_seed": cfg["split_seed"],
+        "split_sizes": {k: int(len(v)) for k, v in parts.items()},
+        "test_indices": [int(i) for i in idx[parts["test"]]],
+        "dataset": str(path),
+        "dataset_fingerprint": prep.fingerprint,
+        "epochs_per_stage": last,
+        "seconds": float(loop.seconds),
+        "samples_per_s_median": float(np.median(rates)) if rates else None,
+        "device": dev,
+        "device_name": torch.cuda.get_device_name() if dev == "cuda" else _cpu_name(),
+        "threads": torch.get_num_threads(),
+        "world_size": dist.world,
+        "torch_version": torch.__version__,
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "history": loop.history,
+    }
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or "cpu"
+
+
+def _predict_physical(kind, module, x: np.ndarray, dev: str, scaler: TargetScaler) -> np.ndarray:
+    """Physical predictions of a trained module on uint8 inputs."""
+    import torch
+
+    outs = []
+    with torch.no_grad():
+        for a in range(0, len(x), 256):
+            xb = torch.from_numpy(x[a : a + 256]).to(dev).unsqueeze(1).float()
+            p = module(xb) if kind == "cnn" else module.regress(module.encode(xb)[0])
+            outs.append(p.float().cpu().numpy())
+    if not outs:
+        return np.zeros((0, len(scaler.names)))
+    return scaler.inverse(np.concatenate(outs))
+
+
+def _determinism(deterministic: bool, seed: int) -> None:
+    import random
+
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    if deterministic:
+        torch.use_deterministic_algorithms(True)
+        torch.backends.cudnn.benchmark = False
+    if seed < 0:
+        raise InputError(f"seed must be >= 0; got {seed}")

@@ -1,0 +1,61 @@
+"""Small real datasets for the ml tests: squares sections labelled by the exact 2D solver."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from porestudio.physics.stokes2d import extruded_permeability_batch
+from porestudio.structures.dataset import DatasetWriter
+from porestudio.structures.generators import squares_batch
+
+SIZE = 20  # section edge [voxels]; not a multiple of 16 on purpose (pad/crop)
+
+
+def write_squares(path: Path, count: int, seed: int, size: int = SIZE, depth: int = 2) -> Path:
+    """A z-extruded squares set labelled with the exact extruded Stokes solver (k_zz)."""
+    sections = squares_batch(count, seed, size=size, depth=depth, pore_size=4, n_pores=(3, 10))
+    k = extruded_permeability_batch(sections, refine=2, richardson=False)
+    tensor = np.full((count, 3, 3), np.nan)
+    tensor[:, 2, 2] = k
+    pores = np.broadcast_to(sections[:, None], (count, depth, size, size))
+    with DatasetWriter(path, shape=(depth, size, size), voxel_size_m=None) as w:
+        w.append(
+            pores,
+            provenance=[{"generator": "squares", "index": i} for i in range(count)],
+            properties={
+                "permeability_lu": tensor,
+                "label_status": np.ones(count, dtype=np.int8),
+            },
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def squares_set(tmp_path_factory) -> Path:
+    """240 labelled 20x20 squares sections extruded to depth 2."""
+    return write_squares(tmp_path_factory.mktemp("ml") / "squares.h5", 240, seed=3)
+
+
+@pytest.fixture(scope="session")
+def grf3d_set(tmp_path_factory) -> Path:
+    """24 periodic GRF cubes 8³ labelled with the LBM diagonal (periodic mode)."""
+    from porestudio.physics.permeability import permeability
+    from porestudio.structures import generators
+
+    pores, ks = [], []
+    for i in range(24):
+        s = generators.grf(
+            i, shape=(8, 8, 8), porosity=0.35 + 0.01 * i, correlation_length_vox=(1.5, 1.5, 3)
+        )
+        pores.append(s.pore)
+        ks.append(np.asarray(permeability(s, mode="periodic").k_lu))
+    path = tmp_path_factory.mktemp("ml3d") / "grf.h5"
+    with DatasetWriter(path, shape=(8, 8, 8), voxel_size_m=1e-5) as w:
+        w.append(
+            np.stack(pores),
+            properties={"permeability_lu": np.stack(ks), "label_status": np.ones(24, np.int8)},
+        )
+    return path

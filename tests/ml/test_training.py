@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from porestudio.errors import Cancelled, SolverError
+from porestudio.ml import _checkpoint, api
+from porestudio.ml.model import LoadedModel
+
+TINY_PVAE = {"arch": {"channels": [8, 16, 16, 16], "latent_dim": 16}}
+
+
+def test_pvae_trains_and_beats_the_mean_baseline(squares_set, tmp_path):
+    events = []
+    r = api.train(
+        "pvae", squares_set, tmp_path / "p", progress=events.append,
+        config_overrides={**TINY_PVAE, "stages": [
+            {"name": "vae", "epochs": 3, "lr": 2e-3, "train": ["encoder", "decoder"],
+             "recon": 1.0, "beta": 1.0, "gamma": 0.0},
+            {"name": "joint", "epochs": 8, "lr": 2e-3,
+             "train": ["encoder", "decoder", "regressor"], "recon": 1.0, "beta": 1.0,
+             "gamma": 5.0},
+        ]},
+    )  # fmt: skip
+    test = r.metrics["held_out"]["test"]
+    assert test["porosity"]["r2"] > 0.3 and test["k_zz"]["r2"] > 0.3
+    assert {"stage", "epoch", "epochs", "lr", "train_recon", "val_kl", "val_prop"} <= set(
+        events[-1]
+    )
+    m = api.load(r.directory)
+    assert isinstance(m, LoadedModel) and m.latent_dim == 16
+    assert not _checkpoint.path_in(r.directory).exists()
+    mu = m.encode(np.ones((2, 2, 20, 20), bool))
+    prob = m.decode(mu)
+    assert prob.shape == (2, 20, 20)
+    assert m.to_pores(prob).shape == (2, 2, 20, 20)
+
+
+def test_cancelled_training_resumes_at_the_next_epoch(squares_set, tmp_path):
+    seen = []
+
+    def stop_at_2(ev):
+        seen.append((ev["stage"], ev["epoch"]))
+        if ev["epoch"] == 2:
+            raise Cancelled("stop")
+
+    kw = dict(epochs=3, config_overrides={"arch": {"channels": [4, 8, 8, 8]}})
+    with pytest.raises(Cancelled):
+        api.train("cnn", squares_set, tmp_path / "c", progress=stop_at_2, **kw)
+    assert _checkpoint.path_in(tmp_path / "c").exists()
+    r = api.train(
+        "cnn",
+        squares_set,
+        tmp_path / "c",
+        progress=lambda ev: seen.append((ev["stage"], ev["epoch"])),
+        **kw,
+    )
+    assert r.resumed and seen == [("cnn", 1), ("cnn", 2), ("cnn", 3)]
+    assert len(r.history) == 3
+
+
+def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(squares_set, tmp_path):
+    cfg = {**TINY_PVAE, "stages": [
+        {"name": "vae", "epochs": 1, "lr": 1e-3, "train": ["encoder", "decoder"],
+         "recon": 1.0, "beta": 1.0, "gamma": 0.0},
+        {"name": "joint", "epochs": 3, "lr": 1e9, "train": ["encoder", "decoder", "regressor"],
+         "recon": 1.0, "beta": 1.0, "gamma": 1.0},
+    ]}  # fmt: skip
+    with pytest.raises(SolverError, match="diverged"):
+        api.train("pvae", squares_set, tmp_path / "n", config_overrides=cfg)
+    ck = _checkpoint.load(tmp_path / "n")
+    assert ck is not None and ck["state"]["stage"] >= 1
+    assert all(bool(v.isfinite().all()) for v in ck["model"].values())
