@@ -27,3 +27,7 @@ class SolverError(PorestudioError):
 
 class Cancelled(PorestudioError):
     """A long job was cancelled by its caller (raised from a progress callback)."""
+
+
+class BusyError(PorestudioError):
+    """A file is locked by another porestudio process (being written or labelled)."""

@@ -35,7 +35,7 @@ on a one-voxel slab (the flow is two-dimensional).
 
 Relaxation time: TRT with Λ = 3/16 makes ``k`` independent of τ (to 1e-4 at tol 1e-6),
 so the default τ is the one expected to converge fastest (:func:`auto_tau`, module
-:mod:`porestudio.physics._tau`: ν balances viscous relaxation in the pores against
+:mod:`porestudio.physics.lbm.tau`: ν balances viscous relaxation in the pores against
 pressure diffusion across the sample, with a Kozeny–Carman estimate of k).
 BGK (``collision="bgk"``, as in the paper) uses τ = 1; its k depends on τ.
 """
@@ -52,8 +52,8 @@ from scipy import ndimage
 from porestudio.errors import InputError
 from porestudio.physics._kuhn import kuhn_off_diagonals
 from porestudio.physics._results import PermeabilityResult, RunInfo, build_result
-from porestudio.physics._tau import auto_tau
-from porestudio.physics.flow import FlowProblem, FlowResult
+from porestudio.physics.lbm.flow import FlowProblem, FlowResult
+from porestudio.physics.lbm.tau import auto_tau
 from porestudio.progress import ProgressFn, scaled
 from porestudio.structures.volume import Structure
 from porestudio.units import (
@@ -140,7 +140,7 @@ def permeability(
     level_set : ndarray of float (nz, ny, nx), optional
         Sub-voxel wall positions, > 0 exactly on the pore voxels (a signed distance in
         voxels, or the grey image minus its threshold, signed so that pore > 0): solid
-        links use interpolated bounce-back (:mod:`porestudio.physics._subvoxel`) and
+        links use interpolated bounce-back (:mod:`porestudio.physics.lbm.subvoxel`) and
         every axis runs the LBM.
 
     Returns
@@ -198,7 +198,7 @@ def _unpack(obj: Structure | np.ndarray, voxel_size_m: float | None) -> tuple[np
 
 
 def _with_level_set(opts: _Options, level_set: np.ndarray, pore: np.ndarray) -> _Options:
-    from porestudio.physics._subvoxel import check_level_set
+    from porestudio.physics.lbm.subvoxel import check_level_set
 
     phi = check_level_set(level_set, pore)
     if opts.method == "stokes2d":
@@ -355,9 +355,9 @@ def _slab(pore: np.ndarray, axis: str, side: str) -> tuple[np.ndarray, bool]:
 
 def _backend(device: str):
     if device == "cpu":
-        from porestudio.physics import lbm_cpu
+        from porestudio.physics.lbm import backend_cpu as lbm_cpu
 
         return lbm_cpu.run
-    from porestudio.physics import lbm_triton
+    from porestudio.physics.lbm import backend_triton as lbm_triton
 
     return lbm_triton.run

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from porestudio.errors import Cancelled, InputError
+from porestudio.errors import BusyError, Cancelled, InputError
 from porestudio.physics._journal import Journal, campaign_lock, journal_path
 from porestudio.physics.campaign import label_dataset
 from porestudio.physics.stokes2d import extruded_permeability
@@ -158,7 +158,7 @@ def test_a_failing_sample_is_recorded_and_the_campaign_goes_on(tmp_path):
 
 def test_second_writer_gets_a_clear_error(squares_file):
     before = _digest(squares_file)
-    with campaign_lock(squares_file), pytest.raises(InputError, match="another process"):
+    with campaign_lock(squares_file), pytest.raises(BusyError, match="another process"):
         label_dataset(squares_file, axes="z", workers=0)
     assert _digest(squares_file) == before
     assert label_dataset(squares_file, axes="z", workers=0).ok == 12  # lock released

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from porestudio.physics._convergence import WINDOW, Convergence
-from porestudio.physics._tau import TAU_RANGE_TRT, auto_tau, kozeny_carman
+from porestudio.physics.lbm.convergence import WINDOW, Convergence
+from porestudio.physics.lbm.tau import TAU_RANGE_TRT, auto_tau, kozeny_carman
 
 
 def test_converges_after_a_window_of_small_changes():

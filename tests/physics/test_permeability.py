@@ -7,9 +7,9 @@ import pytest
 from scipy import ndimage
 
 from porestudio.errors import InputError
-from porestudio.physics import lbm_cpu
 from porestudio.physics._kuhn import kuhn_off_diagonals
-from porestudio.physics.flow import FlowProblem
+from porestudio.physics.lbm import backend_cpu as lbm_cpu
+from porestudio.physics.lbm.flow import FlowProblem
 from porestudio.physics.permeability import permeability
 from porestudio.structures.volume import Structure
 
