@@ -139,7 +139,7 @@ class ResidualProgress:
     def update(self, steps: int, residual: float) -> int:
         """Report one check; returns the per-mille value reported."""
         frac = steps / self.max_steps
-        if math.isfinite(residual) and residual > 0:
+        if self.tol > 0 and math.isfinite(residual) and residual > 0:
             if self.first is None:
                 self.first = max(residual, self.tol * 10)
             span = math.log(self.first / self.tol)
