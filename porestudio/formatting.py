@@ -64,7 +64,7 @@ def _format_float(v: float, sig: int) -> str:
     lo, hi = _PLAIN_RANGE
     if lo <= exp < hi:
         decimals = max(sig - 1 - exp, 0)
-        return f"{round(v, decimals):.{decimals}f}"
+        return f"{rounded:.{decimals}f}"
     return f"{v:.{sig - 1}e}"
 
 
