@@ -39,20 +39,15 @@ def compute_permeability(
 ):
     """Worker: the permeability tensor of a structure (see physics.permeability).
 
-    ``device`` ("auto", "cpu", "cuda") is resolved here, so the solver always gets a
-    concrete device (torch was imported on the GUI thread at start-up).
+    The options go through the one set of solver rules
+    (:class:`~porestudio.physics.options.SolverOptions`); ``device`` ("auto", "cpu",
+    "cuda") is resolved there (torch was imported on the GUI thread at start-up).
     """
-    from porestudio.physics.device import resolve_device
+    from porestudio.physics.options import SolverOptions
     from porestudio.physics.permeability import permeability
 
-    return permeability(
-        structure,
-        tensor=tensor,
-        mode=mode,
-        method=method,
-        device=resolve_device(device),
-        progress=progress,
-    )
+    options = SolverOptions(mode=mode, method=method, device=device)
+    return permeability(structure, tensor=tensor, options=options, progress=progress)
 
 
 def save_permeability(path: str, index: int, result: Any, mode: str) -> str:
