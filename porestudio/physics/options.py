@@ -34,8 +34,9 @@ HELP: dict[str, str] = {
     "extruded solver (fails on a non-extruded sample)",
     "collision": "LBM collision operator: trt (two-relaxation-time, k independent of tau) or "
     "bgk (single relaxation time, as in the paper; k depends on tau)",
-    "device": "where LBM runs go: cpu (numba), cuda or cuda:N (Triton kernel on an NVIDIA "
-    "GPU), auto (cuda when one is usable, else cpu); PORESTUDIO_DEVICE overrides it",
+    "device": "where LBM runs go: cpu (numba), cuda (Triton kernel on the current NVIDIA "
+    "GPU; cuda:N is accepted and runs there too), auto (cuda when one is usable, else "
+    "cpu); PORESTUDIO_DEVICE overrides it",
     "tol": "LBM convergence tolerance, 0 < tol < 1: relative change of the mean velocity "
     "per check, for 3 checks in a row",
     "max_steps": "LBM step limit per run (default: max(20000, 20 L²/ν))",
@@ -58,7 +59,8 @@ class SolverOptions:
     collision : {"trt", "bgk"}
         LBM collision operator.
     device : {"cpu", "cuda", "cuda:N", "auto"}
-        LBM device request (:func:`resolved` turns it into ``cpu`` or ``cuda``).
+        LBM device request (:func:`resolved` turns it into ``cpu`` or ``cuda``; an index
+        N is accepted but the current CUDA device runs, as before).
     tol : float
         LBM convergence tolerance, ``0 < tol < 1``.
     max_steps : int or None
