@@ -6,7 +6,6 @@ import argparse
 import sys
 
 from porestudio.cli._common import print_json, progress_bar
-from porestudio.cli._solver_args import add_solver_arguments, solver_from_args
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,6 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="flow axis (default: %(default)s; an extruded sample costs one 2D check per "
         "axis it does not percolate along)",
     )
+    from porestudio.cli._solver_args import add_solver_arguments
+
     add_solver_arguments(p)
     p.add_argument(
         "--workers",
@@ -65,13 +66,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``porestudio label``."""
+    from porestudio.cli._solver_args import solver_from_args
     from porestudio.physics.campaign import label_dataset
 
-    solver = solver_from_args(args)
     with progress_bar("labelling", unit="sample") as bar:
         summary = label_dataset(
             args.file,
-            solver=solver,
+            solver=solver_from_args(args),
             tensor=args.tensor,
             axes=args.axis,
             workers=args.workers,

@@ -9,10 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from porestudio.cli._common import print_json, progress_bar
-from porestudio.cli._solver_args import add_solver_arguments, solver_from_args
 from porestudio.errors import InputError
-from porestudio.formatting import format_value, header
-from porestudio.physics.tensor import summary_lines
 from porestudio.units import AXES_XYZ, DARCY_M2, MILLIDARCY_M2
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -40,6 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--tensor", action="store_true", help="the full 3x3 tensor (off-diagonal entries too)"
     )
     p.add_argument("--voxel-size", type=float, metavar="M", help="voxel edge in metres")
+    from porestudio.cli._solver_args import add_solver_arguments
+
     add_solver_arguments(p)
     p.add_argument(
         "--threshold",
@@ -59,11 +58,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Load the structure, compute, print."""
+    from porestudio.cli._solver_args import solver_from_args
     from porestudio.physics.permeability import permeability
 
+    solver = solver_from_args(args)  # a bad option is refused before the volume is read
     structure, label = load_input(args.volume, args.threshold)
     level_set = grey_walls(args.volume, structure) if args.subvoxel else None
-    solver = solver_from_args(args)
     with progress_bar("permeability", unit="‰") as bar:
         result = permeability(
             structure, axes=args.axis, tensor=args.tensor, voxel_size_m=args.voxel_size,
@@ -134,6 +134,9 @@ def _is_hdf5(path: Path) -> bool:
 
 def format_table(result, label: str, shape: tuple[int, ...]) -> str:
     """Human-readable table of a PermeabilityResult (units in the headers)."""
+    from porestudio.formatting import format_value, header
+    from porestudio.physics.tensor import summary_lines
+
     dx = result.voxel_size_m
     head = f"{label}: {'×'.join(map(str, shape[::-1]))} voxels (x×y×z), "
     head += f"porosity {format_value(result.porosity)}, voxel size "
