@@ -66,13 +66,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``porestudio label``."""
-    from porestudio.cli._solver_args import solver_from_args
     from porestudio.physics.campaign import label_dataset
 
     with progress_bar("labelling", unit="sample") as bar:
         summary = label_dataset(
             args.file,
-            solver=solver_from_args(args),
+            solver=_solver(args),
             tensor=args.tensor,
             axes=args.axis,
             workers=args.workers,
@@ -100,3 +99,10 @@ def run(args: argparse.Namespace) -> int:
     for index, message in summary.failures[:5]:
         print(f"  sample {index} failed: {message}", file=sys.stderr)
     return 0
+
+
+def _solver(args: argparse.Namespace):
+    """The validated SolverOptions of the flags (one set of rules for every command)."""
+    from porestudio.cli._solver_args import solver_from_args
+
+    return solver_from_args(args)
