@@ -92,6 +92,7 @@ print(json.dumps({"rate": s.labelled / wall, "cpu_rate": s.labelled / cpu}))
 def bench_default_axes(src: Path, tmp: Path, trees: dict[str, Path], repeat: int) -> list[str]:
     """`porestudio label` with --axis all and --axis z, per source tree, alternating."""
     import json
+    import os
     import subprocess
 
     rates: dict[tuple[str, str], list[float]] = {}
