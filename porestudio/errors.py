@@ -21,9 +21,17 @@ class OutputError(PorestudioError):
     """An output cannot be written (unwritable path, output equal to input, disk full)."""
 
 
+class BusyError(PorestudioError):
+    """A file is locked by another porestudio process (being written or labelled)."""
+
+
 class SolverError(PorestudioError):
     """A physics solver failed (instability, NaN, no convergence when required)."""
 
 
 class Cancelled(PorestudioError):
     """A long job was cancelled by its caller (raised from a progress callback)."""
+
+
+class SetupError(PorestudioError):
+    """This machine lacks something porestudio needs (a display, a library, an extra)."""

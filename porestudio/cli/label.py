@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from porestudio.cli._common import print_json, progress_bar
+from porestudio.cli._common import examples, print_json, progress_bar
+
+INTERRUPT_NOTE = (
+    "the samples finished so far are kept (in the file, or its .labels.journal); "
+    "run the same command again to resume"
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,30 +24,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "FILE.h5.labels.journal). Failing samples are recorded (label_status = 2, "
             "label_message) and the campaign goes on."
         ),
+        epilog=examples(
+            "porestudio label squares.h5 --workers 2",
+            "porestudio label ct.h5 --tensor --mode periodic --device cuda",
+            "porestudio label set.h5 --scheduler tcp://head:8786   # Dask cluster",
+        ),
     )
     p.add_argument("file", metavar="FILE.h5", help="porestudio HDF5 dataset")
-    p.add_argument(
-        "--method",
-        choices=("auto", "lbm", "stokes2d"),
-        default="auto",
-        help="auto: exact extruded solver where the sample is extruded along the flow, LBM "
-        "otherwise (default)",
-    )
     p.add_argument(
         "--tensor", action="store_true", help="full 3x3 tensor (off-diagonals of the --mode)"
     )
     p.add_argument(
-        "--axis", choices=("x", "y", "z", "all"), default="all", help="flow axis (default all)"
+        "--axis",
+        choices=("x", "y", "z", "all"),
+        default="all",
+        help="flow axis (default: %(default)s; an extruded sample costs one 2D check per "
+        "axis it does not percolate along)",
     )
-    p.add_argument(
-        "--mode",
-        choices=("kuhn", "periodic"),
-        default="kuhn",
-        help="side boundaries: kuhn (no-slip, plus free-slip for the tensor; the paper's) or "
-        "periodic (symmetric tensor; better for small CT cubes, see docs/datasets.md)",
-    )
-    p.add_argument("--collision", choices=("trt", "bgk"), default="trt", help="LBM collision")
-    p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu", help="LBM device")
+    from porestudio.cli._solver_args import add_solver_arguments
+
+    add_solver_arguments(p)
     p.add_argument(
         "--workers",
         type=int,
@@ -52,10 +53,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786"
     )
-    p.add_argument("--tol", type=float, default=1e-6, help="LBM convergence tolerance")
-    p.add_argument("--max-steps", type=int, metavar="N", help="LBM step limit per run")
     p.add_argument(
-        "--refine", type=int, default=4, help="sub-pixels per pixel of the extruded solver"
+        "--refine",
+        type=int,
+        default=4,
+        help="sub-pixels per pixel of the extruded solver (default: %(default)s)",
     )
     p.add_argument(
         "--si", action="store_true", help="also store permeability_m2 (needs the voxel size)"
@@ -69,27 +71,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="merge finished results into the file at least this often (default 300)",
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, on_interrupt=INTERRUPT_NOTE)
 
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``porestudio label``."""
+    from porestudio.errors import InputError
     from porestudio.physics.campaign import label_dataset
+    from porestudio.structures.naming import parse_sample_ref
 
+    if parse_sample_ref(args.file).index is not None:
+        raise InputError(f"label works on a whole dataset; give {args.file.rsplit(':', 1)[0]}")
     with progress_bar("labelling", unit="sample") as bar:
         summary = label_dataset(
             args.file,
-            method=args.method,
+            solver=_solver(args),
             tensor=args.tensor,
             axes=args.axis,
-            device=args.device,
             workers=args.workers,
             scheduler=args.scheduler,
             progress=bar,
-            mode=args.mode,
-            collision=args.collision,
-            tol=args.tol,
-            max_steps=args.max_steps,
             refine=args.refine,
             si=args.si,
             retry_failed=args.retry_failed,
@@ -112,3 +113,10 @@ def run(args: argparse.Namespace) -> int:
     for index, message in summary.failures[:5]:
         print(f"  sample {index} failed: {message}", file=sys.stderr)
     return 0
+
+
+def _solver(args: argparse.Namespace):
+    """The validated SolverOptions of the flags (one set of rules for every command)."""
+    from porestudio.cli._solver_args import solver_from_args
+
+    return solver_from_args(args)

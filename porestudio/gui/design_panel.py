@@ -16,11 +16,11 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from porestudio.errors import InputError
+from porestudio.formatting import format_value
 from porestudio.gui.feedback import report_error
 from porestudio.gui.jobs import JobManager
 from porestudio.gui.model import StudioModel
 from porestudio.gui.model.compute import candidate_structure, run_design
-from porestudio.gui.table_model import format_value
 from porestudio.gui.task import Task
 from porestudio.structures.volume import Structure
 from porestudio.units import unit_label

@@ -251,8 +251,9 @@ class InterpolationPanel(QtWidgets.QWidget):
                 flows = values > 0  # a log axis cannot show k = 0 (no flow): said in the legend
                 label = f"physics {name}" + (f" ({int((~flows).sum())} with k = 0)"
                                              if not flows.all() else "")  # fmt: skip
-                self.k_plot.plot(t[flows], values[flows], pen=None, symbol="o",
-                                 symbolBrush="#d62728", name=label)
+                self.k_plot.plot(
+                    t[flows], values[flows], pen=None, symbol="o", symbolBrush="#d62728", name=label
+                )
 
 
 def _positive(values: np.ndarray) -> np.ndarray:

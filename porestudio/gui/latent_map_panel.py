@@ -17,6 +17,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from porestudio.errors import InputError
+from porestudio.formatting import format_value
 from porestudio.gui.fast_scatter import UniformScatter
 from porestudio.gui.model import StudioModel
 from porestudio.gui.model.latent_map import (
@@ -27,7 +28,6 @@ from porestudio.gui.model.latent_map import (
     colour_values,
     density_image,
 )
-from porestudio.gui.table_model import format_value
 
 NO_MODEL = "no model loaded: load or train a pVAE to see the latent map"
 _PICK_PENS = ("#d62728", "#1f77b4")  # first pick red, second blue

@@ -19,7 +19,12 @@ import numpy as np
 
 from porestudio.errors import InputError
 from porestudio.ml import properties as P
-from porestudio.ml.data import dataset_fingerprint, labelled_indices, load_arrays
+from porestudio.ml.data import (
+    check_dataset_fits,
+    dataset_fingerprint,
+    labelled_indices,
+    load_arrays,
+)
 from porestudio.ml.metrics import kozeny_carman, regression_metrics
 from porestudio.progress import ProgressFn, report
 
@@ -30,6 +35,7 @@ def evaluate_model(
     m, path: Path, physics_samples: int = 0, progress: ProgressFn | None = None
 ) -> dict[str, Any]:
     """Metrics of LoadedModel ``m`` on the dataset ``path`` (see module docstring)."""
+    check_dataset_fits(path, m.spec, need_labels=True)
     idx, split = _eval_indices(m, path)
     if len(idx) == 0:
         raise InputError(f"{path.name} has no labelled samples the model can be scored on")

@@ -2,7 +2,8 @@
 
 :func:`load_table` (run in a worker) opens a dataset and reads only its per-sample property
 arrays; :func:`table_columns` turns them into display columns (porosity, permeability in the
-chosen unit, label status); :func:`sort_order` and :func:`format_value` sort and format them.
+chosen unit, label status); :func:`sort_order` sorts them (cell text:
+:mod:`porestudio.formatting`).
 The Qt table model (:mod:`porestudio.gui.table_model`) and the studio model use these.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from porestudio.formatting import NOT_COMPUTED, format_value, header
 from porestudio.units import permeability_from_lattice, unit_label
 
 _AXES = "xyz"
@@ -38,7 +40,7 @@ class Column:
     @property
     def header(self) -> str:
         """Header text (name and unit)."""
-        return f"{self.name} [{self.unit}]" if self.unit else self.name
+        return header(self.name, self.unit)
 
     def text(self, value: Any) -> str:
         """Cell text of one of this column's values."""
@@ -98,8 +100,9 @@ def load_table(path: str | Path) -> DatasetTable:
         raise
 
 
-STATUS_LABELS = {0: "—", 1: "ok", 2: "failed"}
+STATUS_LABELS = {0: NOT_COMPUTED, 1: "ok", 2: "failed"}
 """Display text of the ``label_status`` codes (0 not labelled, 1 ok, 2 failed)."""
+_K_TIP = "permeability along {a}; " + NOT_COMPUTED + " = not computed, 0 = no connected pore path"
 
 
 def table_columns(
@@ -165,7 +168,7 @@ def _permeability_columns(k_lu: np.ndarray, unit: str, voxel_size_m: float | Non
         unit = "lu"
     diag = np.asarray(permeability_from_lattice(k_lu, unit, voxel_size_m))
     return [
-        Column(f"k_{a}{a}", diag[:, i, i], unit_label(unit), f"permeability along {a}")
+        Column(f"k_{a}{a}", diag[:, i, i], unit_label(unit), _K_TIP.format(a=a))
         for i, a in enumerate(_AXES)
     ]
 
@@ -186,17 +189,3 @@ def sort_order(values: np.ndarray, descending: bool = False) -> np.ndarray:
         order = order[::-1]
     empty = text[order] == ""
     return np.concatenate([order[~empty], order[empty]]).astype(np.int64)
-
-
-def format_value(value: Any) -> str:
-    """Cell text of a property value."""
-    if isinstance(value, float | np.floating):
-        if np.isnan(value):
-            return "—"
-        magnitude = abs(float(value))
-        if magnitude != 0 and (magnitude < 1e-3 or magnitude >= 1e5):
-            return f"{float(value):.4g}"
-        return f"{float(value):.4f}"
-    if isinstance(value, bytes):
-        return value.decode(errors="replace")
-    return str(value)
