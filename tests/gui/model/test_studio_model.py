@@ -115,22 +115,6 @@ def test_a_new_dataset_clears_the_selection(grf_dataset, squares_dataset):
     assert studio.table is None
 
 
-def test_model_that_does_not_fit_is_refused(grf_dataset):
-    class _Spec:
-        def check_fits(self, shape, extruded):
-            if shape != (6, 20, 20):
-                raise InputError(f"model expects 6×20×20 samples, the dataset has {shape}")
-
-    class _Model:  # the part of LoadedModel the studio model reads
-        spec = _Spec()
-
-    studio = StudioModel()
-    studio.open_dataset(grf_dataset)
-    with pytest.raises(InputError, match="model expects"):
-        studio.set_model(_Model())
-    assert studio.model is None
-
-
 def test_the_model_imports_no_qt(grf_dataset):
     code = (
         "import sys\n"
