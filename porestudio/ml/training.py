@@ -55,6 +55,17 @@ def run_training(
     deterministic: bool,
 ):
     """Train and write the model (see :func:`porestudio.ml.api.train`)."""
+    import torch
+
+    was_deterministic = torch.are_deterministic_algorithms_enabled()
+    try:
+        return _run(kind, path, out, epochs, device, batch_size, seed, progress, overrides,
+                    deterministic)  # fmt: skip
+    finally:
+        torch.use_deterministic_algorithms(was_deterministic)
+
+
+def _run(kind, path, out, epochs, device, batch_size, seed, progress, overrides, deterministic):
     from porestudio.ml import engine
     from porestudio.ml.api import TrainResult
 

@@ -71,3 +71,16 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(squares_set, tmp_path
     ck = _checkpoint.load(tmp_path / "n")
     assert ck is not None and ck["state"]["stage"] >= 1
     assert all(bool(v.isfinite().all()) for v in ck["model"].values())
+
+
+def test_deterministic_runs_give_identical_weights(squares_set, tmp_path):
+    import json
+
+    kw = dict(epochs=2, deterministic=True, config_overrides={"arch": {"channels": [4, 8, 8, 8]}})
+    a = api.train("cnn", squares_set, tmp_path / "a", **kw)
+    b = api.train("cnn", squares_set, tmp_path / "b", **kw)
+    sha = [json.loads((r.directory / "model.json").read_text())["weights_sha256"] for r in (a, b)]
+    assert sha[0] == sha[1]
+    import torch
+
+    assert not torch.are_deterministic_algorithms_enabled()
