@@ -48,6 +48,10 @@ def test_cancelled_training_resumes_at_the_next_epoch(squares_set, tmp_path):
     with pytest.raises(Cancelled):
         api.train("cnn", squares_set, tmp_path / "c", progress=stop_at_2, **kw)
     assert _checkpoint.path_in(tmp_path / "c").exists()
+    import json
+
+    progress = json.loads((tmp_path / "c" / "progress.json").read_text())
+    assert progress["epoch"] == 2 and len(progress["history"]) == 2
     r = api.train(
         "cnn",
         squares_set,
