@@ -150,6 +150,7 @@ def _run_stage(kind, module, cfg, data, s, si, opt, sched, state, best, result):
         train = _train_epoch(kind, net, opt, cfg, st, data, s, si, epoch)
         t_train = time.perf_counter() - t0
         val, r2 = _validate(kind, module, cfg, st, data, s)
+        val["loss"] = _dist.mean([val["loss"]], s.dist)[0]  # one decision on every rank
         sched.step(val["loss"])
         improved = val["loss"] < state["best_val"] - float(es["min_delta"])
         if improved:
