@@ -70,3 +70,9 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(old)
+
+
+@pytest.fixture(scope="session")
+def squares_writer():
+    """:func:`write_squares`, for tests that need a set of their own."""
+    return write_squares
