@@ -203,11 +203,16 @@ def batch_x(x: torch.Tensor, idx: torch.Tensor, device: str, channels_last: bool
     return xb
 
 
-def loss_terms(kind: str, net, xb, yb, st: dict[str, Any]):
-    """(total loss tensor, dict of detached term tensors) of one batch."""
+def loss_terms(kind: str, net, xb, yb, st: dict[str, Any], with_pred: bool = False):
+    """(total loss tensor, dict of detached term tensors) of one batch.
+
+    With ``with_pred`` a third item: the scaled property predictions (None when the stage
+    does not run the regressor).
+    """
     if kind == "cnn":
-        mse = F.mse_loss(net(xb).float(), yb)
-        return mse, {"loss": mse.detach()}
+        out = net(xb)
+        mse = F.mse_loss(out.float(), yb)
+        return (mse, {"loss": mse.detach()}, out) if with_pred else (mse, {"loss": mse.detach()})
     w_rec, beta, gamma = (float(st.get(k, 0.0)) for k in ("recon", "beta", "gamma"))
     logits, mu, logvar, pred = net(xb, decoder=w_rec > 0, regressor=gamma > 0)
     zero = xb.new_zeros(())
@@ -222,7 +227,7 @@ def loss_terms(kind: str, net, xb, yb, st: dict[str, Any]):
         "kl": kl.detach(),
         "prop": prop.detach(),
     }
-    return total, terms
+    return (total, terms, pred) if with_pred else (total, terms)
 
 
 def _autocast(device: str):
@@ -308,14 +313,14 @@ def _validate(kind, module, cfg, st, data, s: LoopSettings):
             xb = batch_x(data.x_val, idx, s.device, cl)
             yb = data.y_val[idx].to(s.device)
             with _autocast(s.device):
-                _, terms = loss_terms(kind, module, xb, yb, st)
-                p = module(xb) if kind == "cnn" else module.regress(module.encode(xb)[0])
-            preds.append(p.float().cpu())
+                _, terms, p = loss_terms(kind, module, xb, yb, st, with_pred=True)
+            if p is not None:
+                preds.append(p.float().cpu())
             for k, v in terms.items():
                 sums[k] = sums.get(k, 0.0) + float(v) * len(idx)
     val = {k: v / max(n, 1) for k, v in sums.items()}
     r2 = {}
-    if preds and (kind == "cnn" or float(st.get("gamma", 0)) > 0):
+    if preds:
         p = torch.cat(preds)
         y = data.y_val.float()
         for j, name in enumerate(data.names):
