@@ -68,6 +68,10 @@ def _register_train(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of weights, shuffles and split")
     p.add_argument("--config", metavar="JSON", help="config overrides (a JSON file or string)")
     p.add_argument("--deterministic", action="store_true", help="deterministic kernels")
+    p.add_argument(
+        "--threads", type=int, metavar="N",
+        help="torch intra-op threads (1 is much faster on a CPU shared with other jobs)",
+    )  # fmt: skip
     g = p.add_mutually_exclusive_group()
     g.add_argument("--resume", dest="resume", action="store_true", default=True,
                    help="continue a checkpoint in DIR (default)")  # fmt: skip
@@ -111,6 +115,15 @@ def _format_event(ev: dict[str, Any]) -> str:
 def handle_train(args: argparse.Namespace) -> int:
     """Train, printing one line per epoch on stderr."""
     from porestudio.ml.api import train
+
+    if args.threads is not None:
+        import torch
+
+        from porestudio.errors import InputError
+
+        if args.threads < 1:
+            raise InputError(f"--threads must be >= 1; got {args.threads}")
+        torch.set_num_threads(args.threads)
 
     def show(ev: dict[str, Any]) -> None:
         print(_format_event(ev), file=sys.stderr, flush=True)
