@@ -44,14 +44,14 @@ CONFIGS: dict[str, dict] = {
     "pvae2d": {
         "batch_size": 32,
         "stages": [
-            {"name": "vae", "epochs": 10, "lr": 1e-3, "train": ["encoder", "decoder"],
+            {"name": "vae", "epochs": 24, "lr": 1e-3, "train": ["encoder", "decoder"],
              "recon": 1.0, "beta": 1.0, "gamma": 0.0},
-            {"name": "regressor", "epochs": 5, "lr": 3e-3, "train": ["regressor"],
+            {"name": "regressor", "epochs": 6, "lr": 3e-3, "train": ["regressor"],
              "recon": 0.0, "beta": 0.0, "gamma": 1.0},
-            {"name": "joint", "epochs": 6, "lr": 3e-4,
+            {"name": "joint", "epochs": 8, "lr": 3e-4,
              "train": ["encoder", "decoder", "regressor"], "recon": 1.0, "beta": 1.0,
              "gamma": 1.0},
-            {"name": "transfer", "epochs": 4, "lr": 2e-4, "train": ["encoder", "regressor"],
+            {"name": "transfer", "epochs": 5, "lr": 2e-4, "train": ["encoder", "regressor"],
              "recon": 1.0, "beta": 1.0, "gamma": 10.0},
         ],
     },
