@@ -148,7 +148,7 @@ def _row(name: str, folder: Path) -> list[str]:
     kc_txt = ", ".join(f"{k} R² {v['r2']:.3f} / MAPE {v['mape']:.1f} %" for k, v in kc.items())
     rec = ev.get("reconstruction", {})
     rec_txt = (
-        f"voxel accuracy {rec['voxel_accuracy']:.4f}, |Δφ| mean "
+        f"voxel accuracy {rec['voxel_accuracy']:.4f}, mean abs Δφ "
         f"{rec['porosity_abs_error_mean']:.4f}"
         if rec
         else "—"
