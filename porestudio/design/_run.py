@@ -82,7 +82,7 @@ class Run:
 
     # ---- step 2: optimisation ------------------------------------------------------------
     def _optimise(self, start, full, scaled, rows) -> np.ndarray:
-        """Best codes (m, keep, d) per target."""
+        """Codes to decode per target (m, c, d): refined, screened, raw nearest."""
         o, ref, model = self.opts, self.ref, self.model
         m, k = rows.shape
         phi = self._phi(full)
@@ -94,9 +94,10 @@ class Run:
         za, la = O.run_adam(z0, O.screen_loss(model, prob, o.weights), groups, lr=o.lr,
                             steps=o.screen_steps, patience=o.patience, tol=o.tol,
                             device=model.device, tick=tick)  # fmt: skip
+        order = np.argsort(la.reshape(m, k), axis=1, kind="stable")
+        za = za.reshape(m, k, -1)
         keep = min(int(o.keep), k)
-        best = np.argsort(la.reshape(m, k), axis=1, kind="stable")[:, :keep]
-        zb0 = za.reshape(m, k, -1)[np.arange(m)[:, None], best].reshape(m * keep, -1)
+        zb0 = za[np.arange(m)[:, None], order[:, :keep]].reshape(m * keep, -1)
         groups = np.repeat(np.arange(m), keep)
         prob = O.make_problem(model, np.repeat(scaled, keep, 0), np.repeat(phi, keep),
                               ref.mu_mean, ref.mu_std)  # fmt: skip
@@ -104,7 +105,9 @@ class Run:
         tick = self._step_tick(start, m, 0.15, 0.45, o.steps)
         zb, _ = O.run_adam(zb0, loss, groups, lr=o.lr, steps=o.steps, patience=o.patience,
                            tol=o.tol, device=model.device, tick=tick)  # fmt: skip
-        return zb.reshape(m, keep, -1)
+        extra = za[np.arange(m)[:, None], order[:, keep : keep + int(o.pool)]]
+        raw = ref.latent.mu[rows[:, : int(o.raw)]]
+        return np.concatenate([zb.reshape(m, keep, -1), extra, raw], axis=1)
 
     def _step_tick(self, start, m, offset, span, steps):
         def tick(step: int) -> None:
@@ -151,7 +154,7 @@ class Run:
 
     # ---- physics re-ranking --------------------------------------------------------------
     def _rank(self, pools, full) -> list[dict[str, Any]]:
-        n_check = self.n_cand if not self.verify else (self.opts.n_verify or 2 * self.n_cand + 2)
+        n_check = self.n_cand if not self.verify else (self.opts.n_verify or 2 * self.n_cand + 6)
         for i, p in enumerate(pools):
             tgt = np.repeat(full[i : i + 1], len(p["perc"]), 0)
             err = C.relative_error(p["pred"], self.props, tgt)

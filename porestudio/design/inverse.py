@@ -55,10 +55,11 @@ __all__ = ["Candidate", "DesignOptions", "DesignResult", "Weights", "design", "r
 class DesignOptions:
     """Settings of the inverse design (defaults are those of the benchmark).
 
-    ``k_init`` initial guesses per target; ``keep`` codes per target refined; ``screen_steps``
+    ``k_init`` initial guesses per target; ``keep`` codes per target refined; ``pool`` more
+    screened codes and ``raw`` unoptimised initial codes decoded as candidates too; ``screen_steps``
     regressor-only steps; ``steps`` refine-step limit, stopped after ``patience`` steps without
     improvement or when every target's loss is below ``tol`` (scaled units²); ``lr`` Adam step;
-    ``n_verify`` physics runs per target (default ``2 × candidates + 2``); ``support_radius``
+    ``n_verify`` physics runs per target (default ``2 × candidates + 6``); ``support_radius``
     scaled distance beyond which a target is outside the support; ``min_distinct`` least
     Hamming fraction between a target's candidates; ``chunk`` targets per batch;
     ``physics_device`` device of LBM runs (3D).
@@ -66,6 +67,8 @@ class DesignOptions:
 
     k_init: int = 100
     keep: int = 8
+    pool: int = 16
+    raw: int = 8
     screen_steps: int = 100
     steps: int = 300
     patience: int = 400

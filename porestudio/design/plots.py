@@ -117,6 +117,7 @@ def pca_grid(scores: np.ndarray, values: np.ndarray, label: str, out, *,
                 ax.set_xlabel(f"PC{j + 1}", fontsize=7)
             if j == 0:
                 ax.set_ylabel(f"PC{i + 1}", fontsize=7)
+    fig.subplots_adjust(top=0.95, hspace=0.08, wspace=0.08)
     fig.suptitle(f"first {c} principal components, coloured by {label}")
     return _save(fig, out, overwrite)
 

@@ -1,0 +1,62 @@
+"""Helpers shared by the latent-space commands (latent, interpolate, design)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from porestudio.errors import InputError
+
+
+def add_model_args(p: argparse.ArgumentParser) -> None:
+    """MODEL positional, --device and --overwrite."""
+    p.add_argument("model", metavar="MODEL", help="pVAE model folder (model.json + safetensors)")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"],
+                   help="where the networks run (default cpu)")  # fmt: skip
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+
+
+def load_pvae(path: str, device: str):
+    """A pVAE from a model folder; InputError for another kind."""
+    from porestudio.ml.modelfile import load_model
+
+    model = load_model(path, device=device)
+    if model.kind != "pvae":
+        raise InputError(f"{Path(path).name} is a {model.kind} model; this needs a pVAE")
+    return model
+
+
+def load_cnn(path: str | None, device: str):
+    """The CNN surrogate, or None."""
+    if path is None:
+        return None
+    from porestudio.ml.modelfile import load_model
+
+    model = load_model(path, device=device)
+    if model.kind != "cnn":
+        raise InputError(f"--cnn {Path(path).name} is a {model.kind} model, not a CNN surrogate")
+    return model
+
+
+def check_new(path: str, overwrite: bool) -> Path:
+    """The output path; InputError when it exists and ``--overwrite`` was not given."""
+    from porestudio.atomic import check_writable
+
+    target = check_writable(path)
+    if target.exists() and not overwrite:
+        raise InputError(f"{target} exists; choose another name or pass --overwrite")
+    return target
+
+
+def boundary_mode(model, choice: str) -> str:
+    """The side walls of physics runs: the choice, or ("auto") those of the training labels."""
+    if choice != "auto":
+        return choice
+    import os
+
+    data = model.config.get("training", {}).get("dataset")
+    if data and os.path.exists(data):
+        from porestudio.design.reference import boundary_mode_of
+
+        return boundary_mode_of(data)
+    return "kuhn" if model.spec.dims == 2 else "periodic"
