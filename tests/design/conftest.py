@@ -16,9 +16,9 @@ DEPTH = 2
 TINY_PVAE = {
     "arch": {"channels": [8, 16, 16, 16], "latent_dim": 16},
     "stages": [
-        {"name": "vae", "epochs": 4, "lr": 2e-3, "train": ["encoder", "decoder"],
+        {"name": "vae", "epochs": 3, "lr": 2e-3, "train": ["encoder", "decoder"],
          "recon": 1.0, "beta": 1.0, "gamma": 0.0},
-        {"name": "joint", "epochs": 8, "lr": 2e-3, "train": ["encoder", "decoder", "regressor"],
+        {"name": "joint", "epochs": 6, "lr": 2e-3, "train": ["encoder", "decoder", "regressor"],
          "recon": 1.0, "beta": 1.0, "gamma": 5.0},
     ],
 }  # fmt: skip
@@ -44,8 +44,8 @@ def write_squares(path: Path, count: int, seed: int) -> Path:
 
 @pytest.fixture(scope="session")
 def squares_set(tmp_path_factory) -> Path:
-    """300 labelled 20×20 squares sections extruded to depth 2 (voxel 2 µm)."""
-    return write_squares(tmp_path_factory.mktemp("design") / "squares.h5", 300, seed=5)
+    """240 labelled 20×20 squares sections extruded to depth 2 (voxel 2 µm)."""
+    return write_squares(tmp_path_factory.mktemp("design") / "squares.h5", 240, seed=5)
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +64,7 @@ def cnn_dir(squares_set, tmp_path_factory) -> Path:
     from porestudio.ml import api
 
     out = tmp_path_factory.mktemp("models") / "cnn"
-    api.train("cnn", squares_set, out, epochs=6, device="cpu", seed=0, config_overrides=TINY_CNN)
+    api.train("cnn", squares_set, out, epochs=4, device="cpu", seed=0, config_overrides=TINY_CNN)
     return out
 
 
