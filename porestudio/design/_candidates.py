@@ -17,11 +17,16 @@ from porestudio.design.clean import clean_section, clean_volume
 _MATCH_ITERATIONS = 3
 
 
-def binarise_variants(prob: np.ndarray, phi_target: float, flow_axes, dims: int):
-    """Cleaned binary structures of one probability map: [(pore, percolates), ...]."""
+def binarise_variants(prob: np.ndarray, phi_target: float, flow_axes, dims: int,
+                      offsets=(0.0,)):  # fmt: skip
+    """Cleaned binary structures of one probability map: [(pore, percolates), ...].
+
+    At threshold 0.5, and (when the porosity is a target) at the thresholds that give the
+    target porosity times ``1 + offset`` for each offset after cleaning.
+    """
     out = [_clean(prob > 0.5, flow_axes, dims)]
     if np.isfinite(phi_target):
-        out.append(_matched(prob, phi_target, flow_axes, dims))
+        out += [_matched(prob, phi_target * (1 + o), flow_axes, dims) for o in offsets]
     return out
 
 

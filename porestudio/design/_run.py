@@ -132,7 +132,7 @@ class Run:
             inputs, codes, perc = [], [], []
             for c in range(keep):
                 for pore, ok in C.binarise_variants(prob[i * keep + c], phi[i], self.flow_axes,
-                                                    self.dims):  # fmt: skip
+                                                    self.dims, self.opts.porosity_offsets):
                     inputs.append(pore)
                     codes.append(z[i, c])
                     perc.append(ok)

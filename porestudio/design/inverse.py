@@ -62,7 +62,9 @@ class DesignOptions:
     ``n_verify`` physics runs per target (default ``2 × candidates + 6``); ``support_radius``
     scaled distance beyond which a target is outside the support; ``min_distinct`` least
     Hamming fraction between a target's candidates; ``chunk`` targets per batch;
-    ``physics_device`` device of LBM runs (3D).
+    ``physics_device`` device of LBM runs (3D); ``porosity_offsets`` relative offsets of the
+    target porosity at which each code is binarised besides 0.5 (a small sweep lets the
+    physics ranking trade a little porosity for permeability).
     """
 
     k_init: int = 100
@@ -80,6 +82,7 @@ class DesignOptions:
     min_distinct: float = 0.002
     chunk: int = 64
     physics_device: str = "cpu"
+    porosity_offsets: tuple[float, ...] = (0.0,)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
