@@ -68,11 +68,11 @@ class DesignOptions:
     """
 
     k_init: int = 100
-    keep: int = 8
-    pool: int = 16
-    raw: int = 8
+    keep: int = 4
+    pool: int = 12
+    raw: int = 4
     screen_steps: int = 100
-    steps: int = 300
+    steps: int = 50
     patience: int = 400
     tol: float = 1e-5
     lr: float = 0.02
