@@ -15,7 +15,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="slerp/lerp between two structures in a pVAE's latent space",
         description=(
             "Encode two structures (DATA.h5:INDEX, a TIFF stack or slice folder, "
-            "FILE@Z,Y,X for a sub-volume of the model's size), interpolate their latent codes, "
+            "FILE@Z,Y,X for a sub-volume of the model's size; or CODE.npy, a latent code), "
+            "interpolate their latent codes, "
             "decode and binarise each step, and write the path as a porestudio dataset with "
             "the properties along it (regressor, --cnn surrogate, --verify physics)."
         ),

@@ -200,7 +200,8 @@ def design(
     verify : {"physics", None}
         Compute the candidates' properties by physics and re-rank by them.
     progress : ProgressFn, optional
-        ``progress(done, total)``; raise Cancelled to stop.
+        ``progress(done, total)``; raise Cancelled to stop. When the reference is built here
+        (``data`` a path), that stage reports first with its own total.
     data : Reference or path, optional
         The training data (default: the dataset named in the model file).
     options : DesignOptions, optional
@@ -224,7 +225,7 @@ def design(
     opts = dataclasses.replace(options or DesignOptions(), k_init=int(k_init))
     tg = targets if isinstance(targets, Targets) else make_targets(dict(targets))
     names, values = model_columns(tg, model.spec.properties, model.spec.section_axis)
-    ref = resolve_reference(model, data)
+    ref = resolve_reference(model, data, progress=progress)  # reports its own stage first
     run = Run(model, ref, surrogate, names, int(candidates), verify, opts, progress)
     return run.all(values, tg.labels)
 

@@ -136,10 +136,16 @@ def load_volume(spec: str, shape_zyx: tuple[int, int, int]) -> tuple[np.ndarray,
 
 
 def code_for(model: Any, source: Any) -> np.ndarray:
-    """The latent code (d,) of a source: a code array (d,), a structure array, or a spec
-    string for :func:`load_volume`. A 2D model takes its section of an extruded volume."""
+    """The latent code (d,) of a source: a code array (d,) or a ``.npy`` file holding one, a
+    structure array, or a spec string for :func:`load_volume`. A 2D model takes its section
+    of an extruded volume."""
     arr = source
-    if isinstance(source, (str, os.PathLike)):
+    if isinstance(source, (str, os.PathLike)) and str(source).lower().endswith(".npy"):
+        try:
+            arr = np.load(source, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read the code file {Path(source).name}: {exc}") from None
+    elif isinstance(source, (str, os.PathLike)):
         arr, _ = load_volume(str(source), tuple(model.spec.sample_shape_zyx))
     arr = np.asarray(arr)
     if arr.ndim == 1:

@@ -86,8 +86,14 @@ def test_path_is_a_dataset_with_physics(pvae, cnn, squares_set, tmp_path):
         np.testing.assert_array_equal(ds.pore(3), result.pores[3])
 
 
-def test_identical_codes_give_a_constant_path(pvae, squares_set):
+def test_identical_codes_give_a_constant_path(pvae, squares_set, tmp_path):
     z = code_for(pvae, f"{squares_set}:2")
+    np.save(tmp_path / "z.npy", z)
+    np.testing.assert_array_equal(code_for(pvae, tmp_path / "z.npy"), z)
+    with open_dataset(squares_set) as ds:
+        np.testing.assert_allclose(code_for(pvae, ds.pore(2)), z, atol=1e-6)
+    with pytest.raises(InputError, match="needs 16 values"):
+        code_for(pvae, np.zeros(3))
     result = path(pvae, z, z, 4, "slerp")
     assert (result.pores == result.pores[0]).all()
     with pytest.raises(InputError, match="at least 2"):
