@@ -64,10 +64,12 @@ def test_latent_and_interpolate(pvae_dir, squares_set, tmp_path, capsys):
     assert "explained variance" in capsys.readouterr().out
     out = tmp_path / "path.h5"
     args = ["interpolate", str(pvae_dir), "--from", f"{squares_set}:0", "--to",
-            f"{squares_set}:3", "--steps", "4", "--method", "lerp", "--out", str(out)]  # fmt: skip
+            f"{squares_set}:3", "--steps", "4", "--method", "lerp", "--out", str(out),
+            "--plot", str(tmp_path / "path.png")]  # fmt: skip
     assert main(args) == 0
     with open_dataset(out) as ds:
         assert len(ds) == 4
+    assert (tmp_path / "path.png").read_bytes()[:4] == b"\x89PNG"
     bad = ["interpolate", str(pvae_dir), "--from", str(tmp_path / "missing.tif"), "--to",
            f"{squares_set}:3", "--out", str(tmp_path / "p2.h5")]  # fmt: skip
     assert main(bad) == 2
