@@ -27,3 +27,7 @@ class SolverError(PorestudioError):
 
 class Cancelled(PorestudioError):
     """A long job was cancelled by its caller (raised from a progress callback)."""
+
+
+class SetupError(PorestudioError):
+    """This machine lacks something porestudio needs (a display, a library, an extra)."""

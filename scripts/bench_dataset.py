@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
 import numpy as np
+from _machine import bench_header
 
 from porestudio.structures import ct
 from porestudio.structures.dataset import DatasetWriter, open_dataset
@@ -153,14 +153,13 @@ def bench_ct_stream(width: int, folder: Path) -> dict:
     }
 
 
-def write_report(layer: list[dict], options, ct_row: dict, path: Path) -> None:
+def write_report(layer: list[dict], options, ct_row: dict, path: Path, header: list[str]) -> None:
     lines = [
         "# Dataset layer benchmark",
         "",
-        f"Made by `scripts/bench_dataset.py` on {platform.machine()}, "
-        f"{os.cpu_count()} CPU(s), Python {platform.python_version()}, load average "
-        f"{os.getloadavg()[0]:.1f} at the end (shared machine: rates are lower bounds). "
-        "100³ samples, "
+        *header,
+        f"Load average {os.getloadavg()[0]:.1f} at the end (shared machine: rates are "
+        "lower bounds). 100³ samples, "
         f"batches of {BATCH}; the file is read back one sample at a time (`pore(i)`), "
         "in batches (`pores(a, b)`) and at random indices.",
         "",
@@ -201,6 +200,7 @@ def main() -> None:
     parser.add_argument("--ct-width", type=int, default=1100, help="W of the 300 × W × W stack")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "bench_dataset.md")
     args = parser.parse_args()
+    header = bench_header()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         ext = extruded_samples(min(args.extruded, 500))
@@ -211,7 +211,7 @@ def main() -> None:
         ]
         options = bench_storage_options(ext[:256], folder)
         ct_row = bench_ct_stream(args.ct_width, folder)
-    write_report(layer, options, ct_row, args.out)
+    write_report(layer, options, ct_row, args.out, header)
     print(args.out.read_text(encoding="utf-8"))
 
 

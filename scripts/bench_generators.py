@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from _machine import bench_header
 
 from porestudio.structures import generators as gen
 
@@ -116,9 +116,8 @@ def main() -> None:
     lines = [
         "# Generator benchmark",
         "",
-        f"Written by `scripts/bench_generators.py` on {time.strftime('%Y-%m-%d')}, "
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs "
-        "(shared with other jobs), numpy " + np.__version__ + ". Best of 3 wall times.",
+        *bench_header(),
+        "The CPUs are shared with other jobs. Best of 3 wall times.",
         "",
     ]
     bench_squares_batch(lines)

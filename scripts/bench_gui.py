@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -173,12 +172,12 @@ def _renderer() -> str:
     return _RENDERER.get("name", "unknown")
 
 
-def report(startup, startup_grf, selections, table, load_before, load_after="") -> str:
+def report(startup, startup_grf, selections, table, load_before, load_after="", header=()) -> str:
     """The markdown page."""
     lines = [
         "# Studio speed (scripts/bench_gui.py)",
         "",
-        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        *header,
         f"OpenGL renderer: {_renderer()} (software rendering under Xvfb). Load average "
         f"before the run: {load_before}, after: {load_after} (1/5/15-minute averages from "
         "`uptime`) — other jobs share these cores, so absolute times vary from run to run.",
@@ -226,6 +225,10 @@ def main() -> int:
     args = parser.parse_args()
     from porestudio.gui.app import default_dataset
 
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from _machine import bench_header
+
+    header = bench_header()
     load_before = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     default = default_dataset()
     with tempfile.TemporaryDirectory() as tmp:
@@ -243,10 +246,10 @@ def main() -> int:
                     )
     table = table_seconds()
     load_after = " / ".join(f"{x:.1f}" for x in os.getloadavg())
-    text = report(startup, startup_grf, selections, table, load_before, load_after)
+    text = report(startup, startup_grf, selections, table, load_before, load_after, header)
     from porestudio.atomic import atomic_path
 
-    with atomic_path(args.out) as tmp_out:
+    with atomic_path(args.out, overwrite=True) as tmp_out:  # regenerates its page
         tmp_out.write_text(text, encoding="utf-8")
     print(text)
     return 0

@@ -20,8 +20,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import shutil
 import sys
 import tempfile
@@ -134,13 +132,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     from porestudio.structures.generators import generate_dataset
 
-    load = os.getloadavg()[0]
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from _machine import bench_header
+
     lines = [
         "# Labelling throughput",
         "",
-        f"`scripts/bench_label.py`, {time.strftime('%Y-%m-%d')}, {platform.node()}: "
-        f"{os.cpu_count()} cores, load average {load:.1f} at the start (the machine is "
-        "shared, so wall-clock rates are pessimistic; CPU rates show the cost).",
+        *bench_header(argv),
+        "The machine is shared, so wall-clock rates are pessimistic; CPU rates show the cost.",
         "",
         "| what | engine | samples | rate | 48,831 samples |",
         "|---|---|---|---|---|",

@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import _peer_lbmpy as peer  # noqa: E402
+from _machine import bench_header  # noqa: E402
 from _peer_doc import CHECK, MAGIC, TOL, C, N, Row, document, git_state, uptime  # noqa: E402
 
 from porestudio.atomic import atomic_path  # noqa: E402
@@ -165,6 +166,7 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "docs/bench_lbm_peers.md"))
     parser.add_argument("--no-lbmpy", action="store_true", help="time porestudio only")
     args = parser.parse_args()
+    header = bench_header()  # at the start: the code and load of this run
     up0, load0, t_start = uptime(), os.getloadavg(), time.perf_counter()
     lbmpy_version = None if args.no_lbmpy else peer.version()
     git = git_state()  # at the start: the code this process imports
@@ -189,10 +191,10 @@ def main() -> int:
     info = {
         "up0": up0, "up1": uptime(), "load0": load0, "load1": os.getloadavg(),
         "total": time.perf_counter() - t_start, "lbmpy": lbmpy_version, "tau_auto": tau_auto,
-        "git": git, "lbmpy_error": lbmpy_error, "porosity": float(pore.mean()),
+        "git": git, "header": header, "lbmpy_error": lbmpy_error, "porosity": float(pore.mean()),
     }  # fmt: skip
     text = document(args, info, check, rows, thr, split)
-    with atomic_path(args.out) as tmp:
+    with atomic_path(args.out, overwrite=True) as tmp:  # regenerates its page
         tmp.write_text(text, encoding="utf-8")
     print(f"wrote {args.out}")
     return 0

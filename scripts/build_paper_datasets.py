@@ -113,7 +113,7 @@ def generate_squares(path: Path, count: int, seed: int) -> float:
             if len(ds) == count and ds.attrs.get("seed") == seed:
                 return 0.0
     start = time.perf_counter()
-    generate_dataset(path, "squares", count, seed)
+    generate_dataset(path, "squares", count, seed, overwrite=True)  # an incomplete set
     return time.perf_counter() - start
 
 
@@ -225,7 +225,7 @@ def step_ct(args: argparse.Namespace) -> dict[str, Any]:
                                 device=args.device, workers=args.workers, tol=args.ct_tol,
                                 indices=range(limit), flush_seconds=60,
                                 mode=args.ct_mode)  # fmt: skip
-        with atomic_path(args.resources / f"{name}.h5", inputs=(path,)) as tmp:
+        with atomic_path(args.resources / f"{name}.h5", inputs=(path,), overwrite=True) as tmp:
             shutil.copyfile(path, tmp)
         results[name] = {"summary": summary.to_dict(), "device": args.device, "tol": args.ct_tol,
                          "mode": args.ct_mode, "source": spec["source"],

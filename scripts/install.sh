@@ -1,24 +1,37 @@
 #!/usr/bin/env bash
 # Install porestudio into ./.venv on a fresh Debian/Ubuntu machine with Python 3.11+.
-#   bash scripts/install.sh          # the studio and the CLI
-#   bash scripts/install.sh --dev    # plus the test tools (pytest, pytest-qt, Xvfb...)
+#   bash scripts/install.sh             # the studio and the CLI (extra "studio")
+#   bash scripts/install.sh --dev       # plus the test tools (pytest, pytest-qt, Xvfb...)
+#   bash scripts/install.sh --headless  # a labelling node: library + CLI + Dask, no Qt
 # GPU users: set PORESTUDIO_TORCH="torch" (a CUDA build from PyPI) and add --gpu for Triton.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras=""
+headless=0
 for arg in "$@"; do
   case "$arg" in
     --dev) extras="${extras:+$extras,}dev" ;;
     --gpu) extras="${extras:+$extras,}gpu" ;;
-    *) echo "install.sh: unknown option $arg (use --dev, --gpu)" >&2; exit 2 ;;
+    --headless) headless=1 ;;
+    *) echo "install.sh: unknown option $arg (use --dev, --gpu, --headless)" >&2; exit 2 ;;
   esac
 done
+if [ "$headless" = 1 ]; then
+  extras="${extras:+$extras,}distributed"
+else
+  extras="studio${extras:+,$extras}"
+fi
 py=${PYTHON:-python3}
 
-# System libraries: Qt's xcb plugin needs two small xcb libraries; tests and headless
-# screenshots need Xvfb. Installed only when missing.
+# System libraries: the studio's Qt xcb plugin needs small xcb libraries (libxcb-cursor0
+# since Qt 6.5); tests and headless screenshots need Xvfb. A headless node needs only GL
+# (VTK, for STL/VTI export). Installed only when missing.
+pkgs=(libgl1 libegl1)
+if [ "$headless" = 0 ]; then
+  pkgs+=(libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 xvfb xauth)
+fi
 need=()
-for pkg in libxcb-icccm4 libxcb-keysyms1 libgl1 libegl1 xvfb xauth; do
+for pkg in "${pkgs[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -32,5 +45,5 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 # Pinned CPU build of PyTorch (an unpinned torch pulls a multi-GB CUDA build).
 .venv/bin/python -m pip install -q "${PORESTUDIO_TORCH:-torch==2.13.0}"
-.venv/bin/python -m pip install -q -e ".${extras:+[$extras]}"
-echo "install.sh: porestudio installed in .venv" >&2
+.venv/bin/python -m pip install -q -e ".[$extras]"
+echo "install.sh: porestudio installed in .venv (extras: $extras)" >&2

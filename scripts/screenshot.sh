@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 out="${1:-docs/screenshot.png}"
 config="$(mktemp -d)"
 trap 'rm -rf "$config"' EXIT
-run=(.venv/bin/porestudio --screenshot "$out")
+run=(.venv/bin/porestudio --screenshot "$out" --overwrite)
 if [ -n "${DISPLAY:-}" ]; then
     XDG_CONFIG_HOME="$config" "${run[@]}"
 else

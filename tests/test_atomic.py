@@ -3,14 +3,14 @@ import sys
 
 import pytest
 
-from porestudio.atomic import atomic_path, check_writable
+from porestudio.atomic import SUFFIXES, atomic_path, check_suffix, check_writable
 from porestudio.errors import OutputError
 
 
 def test_success_replaces_target_and_leaves_no_temp(tmp_path):
     target = tmp_path / "out.bin"
     target.write_bytes(b"old")
-    with atomic_path(target) as tmp:
+    with atomic_path(target, overwrite=True) as tmp:
         assert tmp != target and tmp.parent == tmp_path
         tmp.write_bytes(b"new")
         assert target.read_bytes() == b"old"  # not visible before success
@@ -21,7 +21,7 @@ def test_success_replaces_target_and_leaves_no_temp(tmp_path):
 def test_failure_keeps_existing_file_and_removes_temp(tmp_path):
     target = tmp_path / "out.bin"
     target.write_bytes(b"precious")
-    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+    with pytest.raises(RuntimeError), atomic_path(target, overwrite=True) as tmp:
         tmp.write_bytes(b"half")
         raise RuntimeError("killed")
     assert target.read_bytes() == b"precious"
@@ -65,6 +65,43 @@ def test_new_files_get_normal_permissions_and_old_modes_are_kept(tmp_path):
     old = tmp_path / "old.bin"
     old.write_bytes(b"a")
     old.chmod(0o640)
-    with atomic_path(old) as tmp:
+    with atomic_path(old, overwrite=True) as tmp:
         tmp.write_bytes(b"b")
     assert old.stat().st_mode & 0o777 == 0o640
+
+
+def test_an_existing_file_is_refused_unless_overwrite(tmp_path):
+    target = tmp_path / "labelled.h5"
+    target.write_bytes(b"precious labels")
+    with (
+        pytest.raises(OutputError, match="already exists; give --overwrite") as exc,
+        atomic_path(target) as tmp,
+    ):
+        tmp.write_bytes(b"new")
+    assert "\n" not in str(exc.value)
+    assert target.read_bytes() == b"precious labels"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labelled.h5"]  # no temp left
+    with pytest.raises(OutputError, match="--overwrite"):
+        check_writable(target)
+    assert check_writable(target, overwrite=True) == target
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"), [("part.obj", "stl"), ("part.png", "tiff"), ("set.txt", "hdf5"), ("x", "vti")]
+)
+def test_a_suffix_that_does_not_say_what_the_file_is_is_refused(tmp_path, name, kind):
+    with pytest.raises(OutputError, match=f"must end in {SUFFIXES[kind][0]}"):
+        check_writable(tmp_path / name, suffixes=SUFFIXES[kind])
+    with (
+        pytest.raises(OutputError, match="must end in"),
+        atomic_path(tmp_path / name, suffixes=SUFFIXES[kind]),
+    ):
+        pass
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_accepted_suffixes_ignore_case_and_the_message_suggests_a_name(tmp_path):
+    assert check_suffix(tmp_path / "A.TIFF", SUFFIXES["tiff"]).name == "A.TIFF"
+    assert check_writable(tmp_path / "a.HDF5", suffixes=SUFFIXES["hdf5"]).name == "a.HDF5"
+    with pytest.raises(OutputError, match=r"got '\.obj'\); e\.g\. part\.stl"):
+        check_suffix("part.obj", SUFFIXES["stl"])

@@ -6,6 +6,8 @@ import argparse
 import logging
 from pathlib import Path
 
+from porestudio.cli._common import add_overwrite, examples
+
 log = logging.getLogger(__name__)
 
 
@@ -15,17 +17,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "export",
         help="export a structure as STL, binary TIFF stack or VTI",
         description=(
-            "Export sample INDEX of a porestudio data set (FILE.h5), or a CT volume (TIFF "
-            "stack, folder of slices), as an STL of the solid phase in mm (for printing), "
-            "a binary TIFF stack (pore = 0, solid = 255, ImageJ voxel size) and/or a VTK "
-            "image (.vti, cell data 'pore', metres)."
+            "Export sample INDEX of a porestudio data set (FILE.h5:INDEX, or FILE.h5 with "
+            "--index), or a CT volume (TIFF stack, folder of slices), as an STL of the solid "
+            "phase in mm (for printing), a binary TIFF stack (pore = 0, solid = 255, ImageJ "
+            "voxel size) and/or a VTK image (.vti, cell data 'pore', metres). Each output "
+            "must carry its format's suffix, and an existing file is never replaced unless "
+            "--overwrite is given."
+        ),
+        epilog=examples(
+            "porestudio export ct.h5:3 --stl part.stl --skin 2",
+            "porestudio export set.h5:-1 --tiff last.tif --vti last.vti --overwrite",
         ),
     )
-    p.add_argument("input", metavar="FILE.h5|VOLUME.tif", help="data set or CT volume")
-    p.add_argument("--index", type=int, default=0, help="sample of a data set (0)")
+    p.add_argument(
+        "input",
+        metavar="FILE.h5[:INDEX]|VOLUME.tif",
+        help="data set sample (negative INDEX counts from the end) or CT volume",
+    )
+    p.add_argument(
+        "--index",
+        type=int,
+        metavar="I",
+        help="sample of a data set, same as FILE.h5:I (default: 0)",
+    )
     p.add_argument("--stl", metavar="OUT.stl", help="write the solid phase as binary STL (mm)")
-    p.add_argument("--tiff", metavar="OUT.tif", help="write a binary TIFF stack")
+    p.add_argument("--tiff", metavar="OUT.tif", help="write a binary TIFF stack (.tif/.tiff)")
     p.add_argument("--vti", metavar="OUT.vti", help="write VTK XML image data")
+    add_overwrite(p, "output")
     p.add_argument(
         "--skin",
         type=int,
@@ -51,26 +69,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def load_input(path: str, index: int, voxel_size_m: float | None):
-    """The structure to export: sample ``index`` of a data set, or a CT volume."""
-    from porestudio.errors import InputError
+def load_input(path: str, index: int | None, voxel_size_m: float | None):
+    """The structure to export: sample ``index`` of a data set, or a CT volume.
 
-    source = Path(path)
-    if not source.exists():
-        raise InputError(f"input {path} does not exist")
-    if source.is_file() and _is_hdf5(source):
+    ``path`` may name the sample itself (``FILE.h5:INDEX``); ``index`` (``--index``) then
+    must agree with it.
+    """
+    from porestudio.errors import InputError
+    from porestudio.structures.naming import is_hdf5, parse_sample_ref
+
+    ref = parse_sample_ref(path)
+    if ref.index is not None and index is not None and ref.index != index:
+        raise InputError(f"{path} and --index {index} name different samples; give one")
+    index = ref.index if ref.index is not None else index
+    source = ref.path
+    if is_hdf5(source):
         from porestudio.structures.dataset import open_dataset
 
         with open_dataset(source) as ds:
-            n = len(ds)
-            if not 0 <= index < n:
-                raise InputError(f"index {index} is out of range: {path} holds {n} samples")
-            structure = ds.structure(index)
+            structure = ds.structure(0 if index is None else index)
     else:
         from porestudio.structures.ct import load_structure
 
-        if index != 0:
-            raise InputError("--index applies to data sets (.h5) only")
+        if index is not None:
+            raise InputError(f"{source.name} is not a data set (.h5); a sample index needs one")
         structure = load_structure(source)
     if voxel_size_m is not None:
         structure = structure.replace(voxel_size_m=voxel_size_m)
@@ -96,16 +118,12 @@ def remove_islands(structure):
     return structure
 
 
-def _is_hdf5(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        return fh.read(8) == b"\x89HDF\r\n\x1a\n"
-
-
 def run(args: argparse.Namespace) -> int:
     """Handler of ``porestudio export``."""
-    from porestudio.atomic import check_writable
+    from porestudio.atomic import SUFFIXES, check_writable
     from porestudio.errors import InputError
     from porestudio.structures import export
+    from porestudio.structures.naming import parse_sample_ref
 
     outputs = [(flag, getattr(args, flag)) for flag in ("stl", "tiff", "vti")]
     outputs = [(flag, out) for flag, out in outputs if out]
@@ -114,19 +132,19 @@ def run(args: argparse.Namespace) -> int:
     targets = [Path(out).expanduser().absolute() for _, out in outputs]
     if len(set(targets)) != len(targets):
         raise InputError("two outputs have the same file name")
-    for out in targets:  # fail before the (possibly long) load
-        check_writable(out, inputs=(args.input,))
+    source = parse_sample_ref(args.input).path
+    rules = {"inputs": (source,), "overwrite": args.overwrite}
+    for (flag, _), out in zip(outputs, targets, strict=True):  # fail before the long load
+        check_writable(out, suffixes=SUFFIXES[flag], **rules)
     if args.skin < 0:
         raise InputError(f"--skin must be >= 0, got {args.skin}")
     structure = load_input(args.input, args.index, args.voxel_size)
     if args.remove_islands:
         structure = remove_islands(structure)
     writers = {
-        "stl": lambda s, o: export.write_stl(
-            s, o, skin_vox=args.skin, smooth=args.smooth, inputs=(args.input,)
-        ),
-        "tiff": lambda s, o: export.write_tiff(s, o, inputs=(args.input,)),
-        "vti": lambda s, o: export.write_vti(s, o, inputs=(args.input,)),
+        "stl": lambda s, o: export.write_stl(s, o, skin_vox=args.skin, smooth=args.smooth, **rules),
+        "tiff": lambda s, o: export.write_tiff(s, o, **rules),
+        "vti": lambda s, o: export.write_vti(s, o, **rules),
     }
     if args.stl and structure.voxel_size_m is None:
         raise InputError("the voxel size is unknown: give it with --voxel-size (metres) for STL")

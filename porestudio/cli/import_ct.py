@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from porestudio.cli._common import add_overwrite, examples
 from porestudio.errors import InputError
 
 
@@ -16,11 +17,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Read a multi-page TIFF, a folder of 2D TIFF/PNG slices or a raw file, binarise it "
             "(pore = grey < threshold; Otsu by default; two-level files are taken as-is with "
             "pore = the darker level) and write it as one sample, or as sub-volumes on a grid, "
-            "to an HDF5 dataset."
+            "to an HDF5 dataset. An existing FILE.h5 is never replaced unless --overwrite "
+            "is given."
+        ),
+        epilog=examples(
+            "porestudio import-ct berea.tif --out berea.h5 --subvolume 100 --stride 50",
+            "porestudio import-ct slices/ --out rock.h5 --threshold 90 --voxel-size 5e-6",
+            "porestudio import-ct scan.raw --raw-shape 400,400,400 --raw-dtype uint8 --out scan.h5",
         ),
     )
     p.add_argument("path", help="TIFF stack, folder of slices, or raw file")
-    p.add_argument("--out", required=True, metavar="FILE.h5", help="dataset to write")
+    p.add_argument(
+        "--out", required=True, metavar="FILE.h5", help="dataset to write (.h5 or .hdf5)"
+    )
+    add_overwrite(p, "FILE.h5")
     p.add_argument(
         "--voxel-size",
         type=float,
@@ -31,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--threshold",
         default="otsu",
         metavar="otsu|VALUE",
-        help="grey value t with pore = grey < t, or 'otsu' (default)",
+        help="grey value t with pore = grey < t, or 'otsu'",
     )
     p.add_argument("--invert", action="store_true", help="pores are bright: pore = grey >= t")
     p.add_argument("--subvolume", metavar="N|Z,Y,X", help="cut cubes of this size [voxels]")
@@ -56,7 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--raw-byte-order",
         choices=["little", "big"],
         default="little",
-        help="raw byte order (default little)",
+        help="raw byte order",
     )
     p.set_defaults(func=run)
 
@@ -89,10 +99,14 @@ def parse_threshold(text: str) -> str | float:
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``import-ct``."""
+    from porestudio.atomic import SUFFIXES, check_writable
     from porestudio.cli._common import progress_bar
     from porestudio.structures.ct import import_ct
     from porestudio.structures.dataset import describe
 
+    check_writable(
+        args.out, inputs=(args.path,), overwrite=args.overwrite, suffixes=SUFFIXES["hdf5"]
+    )
     size = parse_ints(args.subvolume, "--subvolume")
     stride = parse_ints(args.stride, "--stride")
     if stride is not None and size is None:
@@ -115,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
             raw_dtype=args.raw_dtype,
             raw_byte_order=args.raw_byte_order,
             progress=bar,
+            overwrite=args.overwrite,
         )
     info = describe(out)
     imp = info["attrs"].get("import", {})

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from porestudio.cli._common import examples
 from porestudio.errors import InputError
 
 _COLUMNS = ("count", "mean", "std", "min", "25%", "50%", "75%", "max")
@@ -25,16 +26,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "sample's properties and provenance. For a TIFF stack or slice folder: porosity "
             "and morphology of the binarised volume."
         ),
+        epilog=examples(
+            "porestudio info set.h5 | head",
+            "porestudio info set.h5:-1 --json",
+            "porestudio info berea.tif --threshold 90 --voxel-size 5e-6",
+        ),
     )
-    p.add_argument("path", help="dataset (.h5), TIFF stack or folder of slices")
-    p.add_argument("--index", type=int, metavar="I", help="show sample I of a dataset")
+    p.add_argument(
+        "path",
+        metavar="FILE.h5[:INDEX]|VOLUME",
+        help="dataset (.h5; :INDEX shows one sample, negative counts from the end), "
+        "TIFF stack or folder of slices",
+    )
+    p.add_argument(
+        "--index", type=int, metavar="I", help="show sample I of a dataset (same as FILE.h5:I)"
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument("--voxel-size", type=float, metavar="M", help="voxel edge [m] of a volume")
     p.add_argument(
         "--threshold",
         default="otsu",
         metavar="otsu|VALUE",
-        help="binarisation threshold of a greyscale volume",
+        help="binarisation threshold of a greyscale volume: a grey value or 'otsu'",
     )
     p.add_argument("--invert", action="store_true", help="pores are bright")
     p.set_defaults(func=run)
@@ -42,12 +55,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``info``."""
-    import h5py
+    from porestudio.structures.naming import is_hdf5, parse_sample_ref
 
-    path = Path(args.path).expanduser()
-    if not path.exists():
-        raise InputError(f"no such file or folder: {path}")
-    if path.is_file() and (h5py.is_hdf5(path) or path.suffix.lower() in (".h5", ".hdf5")):
+    ref = parse_sample_ref(args.path)
+    if ref.index is not None:
+        if args.index is not None and args.index != ref.index:
+            raise InputError(f"{args.path} and --index {args.index} name different samples")
+        args.index = ref.index
+    path = ref.path
+    if is_hdf5(path):
         return _dataset_info(path, args)
     if args.index is not None:
         raise InputError("--index applies to datasets (.h5), not to a single volume")

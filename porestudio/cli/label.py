@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from porestudio.cli._common import print_json, progress_bar
+from porestudio.cli._common import examples, print_json, progress_bar
+
+INTERRUPT_NOTE = (
+    "the samples finished so far are kept (in the file, or its .labels.journal); "
+    "run the same command again to resume"
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,6 +23,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Resumable: a killed run continues where it stopped (results are journaled in "
             "FILE.h5.labels.journal). Failing samples are recorded (label_status = 2, "
             "label_message) and the campaign goes on."
+        ),
+        epilog=examples(
+            "porestudio label squares.h5 --workers 2",
+            "porestudio label ct.h5 --tensor --mode periodic --device cuda",
+            "porestudio label set.h5 --scheduler tcp://head:8786   # Dask cluster",
         ),
     )
     p.add_argument("file", metavar="FILE.h5", help="porestudio HDF5 dataset")
@@ -69,13 +79,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="merge finished results into the file at least this often (default 300)",
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, on_interrupt=INTERRUPT_NOTE)
 
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``porestudio label``."""
+    from porestudio.errors import InputError
     from porestudio.physics.campaign import label_dataset
+    from porestudio.structures.naming import parse_sample_ref
 
+    if parse_sample_ref(args.file).index is not None:
+        raise InputError(f"label works on a whole dataset; give {args.file.rsplit(':', 1)[0]}")
     with progress_bar("labelling", unit="sample") as bar:
         summary = label_dataset(
             args.file,

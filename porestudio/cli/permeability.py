@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 
 import numpy as np
 
-from porestudio.cli._common import print_json, progress_bar
+from porestudio.cli._common import examples, print_json, progress_bar
 from porestudio.errors import InputError
 from porestudio.units import AXES_XYZ, DARCY_M2, MILLIDARCY_M2
-
-_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,6 +21,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Compute the permeability of a binary volume (TIFF stack, slice folder) or of "
             "one sample of a porestudio HDF5 dataset (FILE.h5:INDEX). Lattice units are "
             "voxel²; m², darcy and mD are shown when the voxel size is known."
+        ),
+        epilog=examples(
+            "porestudio permeability ct.h5:3 --tensor --mode periodic --device auto",
+            "porestudio permeability grey.tif --threshold 90 --subvoxel --voxel-size 5e-6",
         ),
     )
     p.add_argument("volume", metavar="VOLUME", help="TIFF stack, slice folder or FILE.h5[:INDEX]")
@@ -74,10 +75,10 @@ def handle(args: argparse.Namespace) -> int:
 
 def load_input(spec: str, threshold: str = "otsu"):
     """A Structure from ``path`` (volume) or ``path.h5:index`` (dataset sample)."""
-    path, index = _split_index(spec)
-    if not path.exists():
-        raise InputError(f"{path} does not exist")
-    if _is_hdf5(path):
+    from porestudio.structures.naming import is_hdf5, parse_sample_ref
+
+    path, index = (ref := parse_sample_ref(spec)).path, ref.index
+    if is_hdf5(path):
         from porestudio.structures.dataset import open_dataset
 
         with open_dataset(path) as ds:
@@ -88,9 +89,7 @@ def load_input(spec: str, threshold: str = "otsu"):
                         f"{path.name} holds {count} samples; choose one as {path.name}:INDEX"
                     )
                 index = 0
-            if not -count <= index < count:
-                raise InputError(f"sample {index} out of range: {path.name} holds {count}")
-            return ds.structure(index % count), f"{path.name}:{index % count}"
+            return ds.structure(index), f"{path.name}:{ds.check_index(index)}"
     if index is not None:
         raise InputError(f"{path.name} is not an HDF5 dataset; ':{index}' needs one")
     from porestudio.structures.ct import load_structure
@@ -110,22 +109,6 @@ def grey_walls(spec: str, structure) -> np.ndarray:
     if np.unique(grey[:: max(1, grey.shape[0] // 8)]).size <= 2:
         raise InputError(f"{Path(spec).name} is binary: no grey values to place walls with")
     return grey_level_set(grey, prov["threshold"], structure.pore, bool(prov["invert"]))
-
-
-def _split_index(spec: str) -> tuple[Path, int | None]:
-    match = re.fullmatch(r"(.+):(-?\d+)", spec)
-    if match and not Path(spec).exists():
-        return Path(match.group(1)), int(match.group(2))
-    return Path(spec), None
-
-
-def _is_hdf5(path: Path) -> bool:
-    if path.is_dir():
-        return False
-    if path.suffix.lower() in (".h5", ".hdf5"):
-        return True
-    with open(path, "rb") as fh:
-        return fh.read(8) == _HDF5_MAGIC
 
 
 def format_table(result, label: str, shape: tuple[int, ...]) -> str:

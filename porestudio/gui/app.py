@@ -55,14 +55,19 @@ def warm_imports(device: str) -> None:
 
 
 def create_window(dataset: str | None = None, settings: Settings | None = None):
-    """Create and show the main window and start opening ``dataset`` (or the default)."""
+    """Create and show the main window and start opening ``dataset`` (or the default).
+
+    ``dataset`` is named as on the command line: ``FILE.h5`` or ``FILE.h5:INDEX``.
+    """
     from porestudio.gui.main_window import MainWindow
+    from porestudio.structures.naming import parse_sample_ref
 
     window = MainWindow(settings=settings)
     window.show()
-    path = Path(dataset) if dataset else default_dataset()
+    ref = parse_sample_ref(dataset, must_exist=False) if dataset else None
+    path = ref.path if ref else default_dataset()
     if path is not None:
-        window.open_dataset(path)
+        window.open_dataset(path, select=(ref.index or 0) if ref else 0)
     else:
         window.statusBar().showMessage(
             "No dataset yet: File ▸ Open dataset…, Import CT… or Generate…", 0
@@ -70,7 +75,9 @@ def create_window(dataset: str | None = None, settings: Settings | None = None):
     return window
 
 
-def run_studio(dataset: str | None = None, screenshot: str | None = None) -> int:
+def run_studio(
+    dataset: str | None = None, screenshot: str | None = None, overwrite: bool = False
+) -> int:
     """Open the studio; returns the exit status.
 
     Parameters
@@ -79,13 +86,15 @@ def run_studio(dataset: str | None = None, screenshot: str | None = None) -> int
         HDF5 dataset to open (default: the embedded default dataset, if installed).
     screenshot : str, optional
         Render the window to this PNG once the first structure is shown, then exit.
+    overwrite : bool
+        Replace an existing ``screenshot`` file (default: refuse it).
     """
     started = time.perf_counter()
     app = application()
     settings = Settings()
     window = create_window(dataset, settings)
     if screenshot:
-        return _screenshot_run(app, window, screenshot, started)
+        return _screenshot_run(app, window, screenshot, started, overwrite)
     window.viewers.a.rendered.connect(lambda *_: _first_render(window, started))
     return app.exec()
 
@@ -99,9 +108,12 @@ def _first_render(window, started: float, warm: bool = True) -> None:
         QtCore.QTimer.singleShot(50, lambda: warm_imports(window.settings.device))
 
 
-def _screenshot_run(app: QtWidgets.QApplication, window, path: str, started: float) -> int:
+def _screenshot_run(
+    app: QtWidgets.QApplication, window, path: str, started: float, overwrite: bool = False
+) -> int:
     """Wait for the first render (or an empty start / a failed open), save, quit."""
     run = _ScreenshotRun(app, window, path, started)
+    run.overwrite = overwrite
     app.exec()
     return 1 if run.code is None else int(run.code)
 
@@ -115,6 +127,7 @@ class _ScreenshotRun:
         self.app, self.window, self.path, self.started = app, window, path, started
         self.code: int | None = None
         self.error = False
+        self.overwrite = False
         reporter().show_dialogs = False
         reporter().reported.connect(self.failed)
         window.viewers.a.rendered.connect(lambda *_: self.when_idle())
@@ -143,7 +156,7 @@ class _ScreenshotRun:
         if self.code is not None:
             return
         try:
-            grab_window(self.window, self.path)
+            grab_window(self.window, self.path, overwrite=self.overwrite)
             viewer = self.window.viewers.a
             corner = viewer.mapTo(self.window, QtCore.QPoint(0, 0))
             log.info(

@@ -19,7 +19,7 @@ from PySide6 import QtCore, QtWidgets
 from porestudio.errors import Cancelled, InputError
 from porestudio.gui.ct_import_parts import OptionsBox
 from porestudio.gui.ct_scan import CtScan, import_ct_job, overlay, porosity_at, read_slice, scan_ct
-from porestudio.gui.feedback import report_error
+from porestudio.gui.feedback import ask_replace, report_error
 from porestudio.gui.jobs import JobManager
 
 log = logging.getLogger(__name__)
@@ -312,8 +312,12 @@ class CtImportDialog(QtWidgets.QDialog):
             )
         return opts
 
-    def start_import(self) -> None:
-        """Validate the form and import in a worker (progress, Cancel)."""
+    def start_import(self) -> QtWidgets.QMessageBox | None:
+        """Validate the form and import in a worker (progress, Cancel).
+
+        An existing dataset file is replaced only after the user answers the question this
+        returns (None when nothing had to be asked).
+        """
         try:
             if self.scan is None:
                 raise InputError("choose a CT volume first (and wait for its preview)")
@@ -323,6 +327,11 @@ class CtImportDialog(QtWidgets.QDialog):
                 raise InputError("give the dataset file to write")
         except InputError as exc:
             report_error(exc, self)
+            return None
+        return ask_replace(out, lambda overwrite: self._import(out, options, overwrite), self)
+
+    def _import(self, out: str, options: dict[str, Any], overwrite: bool) -> None:
+        if self.scan is None:
             return
         self.import_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
@@ -331,7 +340,7 @@ class CtImportDialog(QtWidgets.QDialog):
             import_ct_job,
             self.scan.source,
             out,
-            options=options,
+            options={**options, "overwrite": overwrite},
             progress=True,
             on_progress=self._show_progress,
             on_result=self._imported,

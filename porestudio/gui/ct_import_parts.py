@@ -70,8 +70,12 @@ class OptionsBox(QtWidgets.QGroupBox):
 
     def _browse_out(self) -> None:
         name, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Dataset", self.out_edit.text(), "*.h5"
-        )
+            self,
+            "Dataset",
+            self.out_edit.text(),
+            "*.h5",
+            options=QtWidgets.QFileDialog.Option.DontConfirmOverwrite,
+        )  # the import dialog asks itself, once, before replacing
         if name:
             self.out_edit.setText(name)
 

@@ -38,7 +38,8 @@ class DatasetBrowser(QtWidgets.QWidget):
     dataset_opened(object)
         The new :class:`~porestudio.gui.table_model.DatasetTable`.
     open_failed(str)
-        Path that could not be opened (the error was already reported).
+        Path that could not be opened (the error was already reported; the message is
+        ``last_error``).
     sample_selected(int)
         Index of the selected sample.
     filter_changed(object)
@@ -57,6 +58,7 @@ class DatasetBrowser(QtWidgets.QWidget):
         super().__init__(parent)
         self.jobs = jobs
         self.table: DatasetTable | None = None
+        self.last_error = ""  # why the last open failed (also in a dialog and the info text)
         self.session_voxel_size_m: float | None = None
         self.unit = "lu"
         self.model = PropertyTableModel(self)
@@ -129,8 +131,9 @@ class DatasetBrowser(QtWidgets.QWidget):
         )
 
     def _failed(self, path: str, exc: BaseException) -> None:
-        self.info.setText(self._describe() if self.table else EMPTY_MESSAGE)
-        report_error(exc, self)
+        self.last_error = report_error(exc, self)
+        why = f"Could not open {Path(path).name}: {self.last_error}"
+        self.info.setText(f"{why}\n\n" + (self._describe() if self.table else EMPTY_MESSAGE))
         self.open_failed.emit(path)
 
     def _loaded(self, table: DatasetTable) -> None:

@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtWidgets
 
 from porestudio.errors import InputError
 from porestudio.gui.ct_import_parts import parse_voxel_um
-from porestudio.gui.feedback import report_error
+from porestudio.gui.feedback import ask_replace, report_error
 from porestudio.gui.jobs import JobManager
 from porestudio.structures.volume import Structure
 
@@ -51,6 +51,7 @@ def export_structure(
     remove_islands: bool = False,
     skin_vox: int = 0,
     smooth: bool = False,
+    overwrite: bool = False,
 ) -> str:
     """Worker: optionally remove floating solids, then write ``path`` in format ``fmt``.
 
@@ -58,6 +59,8 @@ def export_structure(
     ----------
     fmt : {".stl", ".tif", ".vti"}
         Output format.
+    overwrite : bool
+        Replace an existing ``path`` (the dialog asked first).
     """
     from porestudio.structures import export
     from porestudio.structures.morphology import remove_floating_solids
@@ -65,11 +68,11 @@ def export_structure(
     if remove_islands:
         structure = structure.replace(pore=remove_floating_solids(structure.pore))
     if fmt == ".stl":
-        export.write_stl(structure, path, skin_vox=skin_vox, smooth=smooth)
+        export.write_stl(structure, path, skin_vox=skin_vox, smooth=smooth, overwrite=overwrite)
     elif fmt == ".tif":
-        export.write_tiff(structure, path)
+        export.write_tiff(structure, path, overwrite=overwrite)
     elif fmt == ".vti":
-        export.write_vti(structure, path)
+        export.write_vti(structure, path, overwrite=overwrite)
     else:
         raise InputError(f"unknown export format {fmt!r}")
     return path
@@ -176,8 +179,12 @@ class ExportDialog(QtWidgets.QDialog):
 
     def _browse(self) -> None:
         name, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Export to", self.path_edit.text(), f"*{self.suffix}"
-        )
+            self,
+            "Export to",
+            self.path_edit.text(),
+            f"*{self.suffix}",
+            options=QtWidgets.QFileDialog.Option.DontConfirmOverwrite,
+        )  # the studio asks itself, once, in export()
         if name:
             self.path_edit.setText(name)
 
@@ -222,15 +229,22 @@ class ExportDialog(QtWidgets.QDialog):
             return self.structure  # unchanged (the µm text round-trips only to ~1e-16)
         return self.structure.replace(voxel_size_m=vox)
 
-    def export(self) -> None:
-        """Write the file in a worker; the dialog closes on success."""
+    def export(self) -> QtWidgets.QMessageBox | None:
+        """Write the file in a worker; the dialog closes on success.
+
+        An existing file is replaced only after the user answers the question this returns
+        (None when nothing had to be asked).
+        """
         path = self.path_edit.text().strip()
         if not path:
             report_error(InputError("give a file name to export to"), self)
-            return
+            return None
         structure = self.structure_to_write()
         if structure is None:
-            return
+            return None
+        return ask_replace(path, lambda overwrite: self._write(structure, path, overwrite), self)
+
+    def _write(self, structure: Structure, path: str, overwrite: bool) -> None:
         self.buttons.setEnabled(False)
         self.progress.setRange(0, 0)
         self.progress.show()
@@ -243,6 +257,7 @@ class ExportDialog(QtWidgets.QDialog):
             remove_islands=self.islands_box.isChecked(),
             skin_vox=self.skin_spin.value(),
             smooth=self.smooth_box.isChecked(),
+            overwrite=overwrite,
             on_result=self._done,
             on_error=self._failed,
             description=f"exporting {Path(path).name}",

@@ -10,6 +10,8 @@ can assert on errors without clicking.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
@@ -94,3 +96,53 @@ def reporter() -> ErrorReporter:
 def report_error(exc: BaseException | str, parent: QtWidgets.QWidget | None = None) -> str:
     """Report an error to the user (message box + log); returns the message."""
     return reporter().report(exc, parent)
+
+
+def ask_replace(
+    path: str | Path, proceed: Callable[[bool], None], parent: QtWidgets.QWidget | None = None
+) -> QtWidgets.QMessageBox | None:
+    """Ask before replacing an existing file; call ``proceed(overwrite)`` if the user agrees.
+
+    Parameters
+    ----------
+    path : path
+        The file about to be written.
+    proceed : callable
+        Called with False at once when ``path`` does not exist, with True after the user
+        answered "Replace"; not called when they keep the file.
+    parent : QWidget, optional
+        The dialog asking.
+
+    Returns
+    -------
+    QMessageBox or None
+        The (non-blocking, window-modal) question, object name ``porestudio-replace``; None
+        when nothing had to be asked.
+    """
+    target = Path(path).expanduser()
+    if not target.exists():
+        proceed(False)
+        return None
+    box = QtWidgets.QMessageBox(
+        QtWidgets.QMessageBox.Icon.Question,
+        "Replace file?",
+        f"{target.name} already exists in {target.parent}.\nReplace it? Its contents will be lost.",
+        QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
+        parent,
+    )
+    replace = box.button(QtWidgets.QMessageBox.StandardButton.Yes)
+    replace.setText("Replace")
+    box.button(QtWidgets.QMessageBox.StandardButton.No).setText("Keep the file")
+    box.setDefaultButton(QtWidgets.QMessageBox.StandardButton.No)
+    box.setObjectName("porestudio-replace")
+    box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def answered(_result: int) -> None:
+        if box.clickedButton() is replace:
+            proceed(True)
+        else:
+            log.info("kept %s (not replaced)", target)
+
+    box.finished.connect(answered)
+    box.open()
+    return box

@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtWidgets
 
 from porestudio.errors import Cancelled, InputError
 from porestudio.gui.ct_import_parts import parse_voxel_um
-from porestudio.gui.feedback import report_error
+from porestudio.gui.feedback import ask_replace, report_error
 from porestudio.gui.jobs import JobManager
 from porestudio.structures.volume import Structure
 
@@ -95,13 +95,17 @@ def append_to_dataset(path: str, structure: Structure) -> str:
     return path
 
 
-def new_dataset(path: str, name: str, count: int, seed: int, voxel_size_m, kwargs, progress=None):
+def new_dataset(
+    path: str, name: str, count: int, seed: int, voxel_size_m, kwargs, progress=None,
+    overwrite: bool = False,
+):  # fmt: skip
     """Worker: ``count`` samples of one generator and seed into a new dataset (atomic)."""
     from porestudio.structures.generators import generate_dataset
 
     generate_dataset(
-        path, name, count, seed, voxel_size_m=voxel_size_m, progress=progress, **kwargs
-    )
+        path, name, count, seed, voxel_size_m=voxel_size_m, progress=progress,
+        overwrite=overwrite, **kwargs,
+    )  # fmt: skip
     return path
 
 
@@ -307,17 +311,31 @@ class GenerateDialog(QtWidgets.QDialog):
         )
 
     def _ask_new_dataset(self) -> None:
-        name, _ = QtWidgets.QFileDialog.getSaveFileName(self, "New dataset", "", "*.h5")
+        name, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self,
+            "New dataset",
+            "",
+            "*.h5",
+            options=QtWidgets.QFileDialog.Option.DontConfirmOverwrite,
+        )  # the studio asks itself, once, in write_new_dataset
         if name:
-            self.write_new_dataset(name)
+            self.write_new_dataset(name if Path(name).suffix else f"{name}.h5")
 
-    def write_new_dataset(self, path: str) -> None:
-        """Write ``Samples`` structures of the current parameters to a new dataset."""
+    def write_new_dataset(self, path: str) -> QtWidgets.QMessageBox | None:
+        """Write ``Samples`` structures of the current parameters to a new dataset.
+
+        An existing ``path`` is replaced only after the user answers the question this
+        returns (None when nothing had to be asked).
+        """
         try:
-            name, seed, vox, kwargs = self.request()
+            request = self.request()
         except InputError as exc:
             report_error(exc, self)
-            return
+            return None
+        return ask_replace(path, lambda overwrite: self._write(path, request, overwrite), self)
+
+    def _write(self, path: str, request: tuple, overwrite: bool) -> None:
+        name, seed, vox, kwargs = request
         self.new_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.jobs.submit(
@@ -329,6 +347,7 @@ class GenerateDialog(QtWidgets.QDialog):
             seed,
             vox,
             kwargs,
+            overwrite=overwrite,
             progress=True,
             on_progress=self._progress,
             on_result=self._written,

@@ -29,6 +29,7 @@ from porestudio.gui.table_model import DatasetTable
 from porestudio.gui.viewer import StructureViewer
 from porestudio.gui.viewer_pair import ViewerPair
 from porestudio.gui.voxel_input import store_voxel_size
+from porestudio.structures.naming import SampleRef, resolve_index
 from porestudio.structures.volume import Structure
 from porestudio.units import check_voxel_size
 
@@ -117,7 +118,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _connect(self) -> None:
         self.browser.dataset_opened.connect(self._dataset_opened)
-        self.browser.open_failed.connect(lambda _p: self.statusBar().showMessage("not opened"))
+        self.browser.open_failed.connect(self._open_failed)
         self.browser.sample_selected.connect(self.show_sample)
         self.browser.filter_changed.connect(self.plot.set_subset)
         self.plot.sample_clicked.connect(self.browser.select_sample)
@@ -133,7 +134,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # --- datasets ----------------------------------------------------------------------
     def open_dataset(self, path: str | Path, select: int = 0) -> None:
-        """Open a dataset (in a worker) and show sample ``select``."""
+        """Open a dataset (in a worker) and show sample ``select`` (negative: from the end)."""
         self._pending_select = select
         self.browser.open(path)
 
@@ -151,8 +152,22 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_plot_columns()
         select, self._pending_select = self._pending_select or 0, None
         if table.count:
-            self.browser.select_sample(min(select, table.count - 1))
+            try:
+                select = resolve_index(select, table.count, table.path.name)
+            except InputError as exc:  # e.g. --dataset set.h5:99: say so, show the first
+                report_error(exc, self)
+                select = 0
+            self.browser.select_sample(select)
         self.statusBar().showMessage(f"opened {table.path} ({table.count} samples)", 5000)
+
+    def _open_failed(self, path: str) -> None:
+        """Say why a dataset did not open; with nothing left to show, nothing to compute."""
+        text = f"could not open {Path(path).name}: {self.browser.last_error}"
+        if self.browser.table is not None:
+            text += f" (still showing {self.browser.table.path.name})"
+        elif self.properties.origin is not None or self.properties.structure is None:
+            self.properties.set_structure(None)  # no sample of any dataset: Compute off
+        self.statusBar().showMessage(text)
 
     def show_sample(self, index: int) -> None:
         """Show sample ``index`` of the open dataset in the target viewer."""
@@ -161,7 +176,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.plot.set_selected(index)
         viewer = self.target_viewer()
         viewer.show_source(
-            self._reader(index), f"#{index} of {self.table.path.name}", key=self._sample_key(index)
+            self._reader(index),
+            SampleRef(self.table.path, index).label(),  # set.h5:3, as the commands name it
+            key=self._sample_key(index),
         )
 
     def _reader(self, index: int):
@@ -298,7 +315,7 @@ class MainWindow(QtWidgets.QMainWindow):
             if not path:
                 return
         try:
-            grab_window(self, path)
+            grab_window(self, path, overwrite=True)  # the file dialog asked before replacing
         except Exception as exc:
             report_error(exc, self)
 
@@ -362,12 +379,12 @@ def _entered(structure: Structure) -> bool:
     return "voxel_size_entered" in structure.provenance
 
 
-def grab_window(window: QtWidgets.QWidget, path: str | Path) -> Path:
-    """Render a widget (3D views included) to a PNG, atomically."""
-    from porestudio.atomic import atomic_path
+def grab_window(window: QtWidgets.QWidget, path: str | Path, overwrite: bool = False) -> Path:
+    """Render a widget (3D views included) to a PNG, atomically (``overwrite`` to replace)."""
+    from porestudio.atomic import SUFFIXES, atomic_path
 
     image = window.grab()
-    with atomic_path(path) as tmp:
+    with atomic_path(path, overwrite=overwrite, suffixes=SUFFIXES["png"]) as tmp:
         if not image.save(str(tmp), "PNG"):
             raise OSError(f"could not encode {path}")
     return Path(path)

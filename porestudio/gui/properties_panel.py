@@ -147,6 +147,7 @@ class PropertiesPanel(QtWidgets.QWidget):
         self.unit_box.currentIndexChanged.connect(self._unit_changed)
         self.compute_button = QtWidgets.QPushButton("Compute")
         self.compute_button.clicked.connect(self.compute)
+        self.compute_button.setEnabled(False)  # until a structure is shown
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
         self.cancel_button.setEnabled(False)
@@ -212,8 +213,8 @@ class PropertiesPanel(QtWidgets.QWidget):
             Where the structure is stored (enables "Save to dataset").
         """
         self.jobs.invalidate("permeability")
-        self._idle()
         self.structure, self.origin, self.summary = structure, origin, None
+        self._idle()
         self._update_units()
         self._set_result(None)
         for label in self.fields.values():
@@ -319,7 +320,7 @@ class PropertiesPanel(QtWidgets.QWidget):
         self.progress.setValue(done)
 
     def _idle(self) -> None:
-        self.compute_button.setEnabled(True)
+        self.compute_button.setEnabled(self.structure is not None)
         self.cancel_button.setEnabled(False)
         self.progress.setRange(0, 1)
 

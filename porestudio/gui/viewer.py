@@ -14,7 +14,7 @@ from collections.abc import Callable, Hashable
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from porestudio.atomic import atomic_path
+from porestudio.atomic import SUFFIXES, atomic_path
 from porestudio.gui.jobs import JobManager
 from porestudio.gui.mesh import RenderMeshes, build_render_meshes, slice_plane, to_polydata
 from porestudio.gui.mesh_cache import MeshCache
@@ -353,8 +353,8 @@ class StructureViewer(QtWidgets.QWidget):
         p.camera.zoom(0.85)  # room for the axis labels
         p.render()
 
-    def save_screenshot(self, path: str) -> None:
-        """Write the 3D view as a PNG (atomic)."""
+    def save_screenshot(self, path: str, overwrite: bool = False) -> None:
+        """Write the 3D view as a PNG (atomic; an existing file only with ``overwrite``)."""
         image = self.plotter.screenshot(return_img=True)
         from PySide6 import QtGui
 
@@ -362,7 +362,7 @@ class StructureViewer(QtWidgets.QWidget):
         qimage = QtGui.QImage(
             np.ascontiguousarray(image).data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888
         )
-        with atomic_path(path) as tmp:
+        with atomic_path(path, overwrite=overwrite, suffixes=SUFFIXES["png"]) as tmp:
             if not qimage.save(str(tmp), "PNG"):
                 raise OSError(f"could not encode {path}")
 

@@ -45,7 +45,7 @@ def save(out: Path, module, best: dict | None, optimizer, state: dict[str, Any])
         "optim_plain": json.dumps(plain),
     }
     blob = st_save(tensors, metadata=meta)
-    with atomic_path(path_in(out)) as tmp:
+    with atomic_path(path_in(out), overwrite=True) as tmp:
         tmp.write_bytes(blob)
 
 

@@ -19,6 +19,7 @@ from porestudio.errors import InputError, OutputError
 from porestudio.ml import modelfile
 from porestudio.ml.data import (
     DataSpec,
+    check_dataset_fits,
     dataset_fingerprint,
     dataset_path,
     labelled_indices,
@@ -215,6 +216,7 @@ def encode(model, data: str | os.PathLike, *, out: str | os.PathLike | None = No
 
     m = load(model)
     path = dataset_path(data)
+    check_dataset_fits(path, m.spec, need_labels=False)
     with open_dataset(path) as ds:
         n = len(ds)
     idx = np.arange(n)

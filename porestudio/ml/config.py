@@ -19,6 +19,7 @@ CNN_ARCH: dict[str, Any] = {
 }
 PVAE_ARCH: dict[str, Any] = {
     "channels": [16, 32, 64, 64],
+    "kernel": 4,  # of every stride-2 (transposed) convolution: 2, 3 or 4
     "latent_dim": None,  # None = 250 (2D) / 128 (3D), the paper's
     "regressor": [64, 32],
     "steepness": 10.0,  # a of SteepSigmoid(x) = sigmoid(a x), eq. 11

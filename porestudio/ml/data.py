@@ -199,6 +199,30 @@ def spec_for_dataset(path: str | os.PathLike, dims: int | None = None) -> DataSp
     )
 
 
+def check_dataset_fits(path: str | os.PathLike, spec: DataSpec, need_labels: bool) -> None:
+    """InputError (one line) when a dataset does not fit a model's ``spec``.
+
+    Checks the sample shape, the extrusion of 2D models (first samples) and, with
+    ``need_labels``, that the dataset carries labels for every property of the model.
+    """
+    with _open(path) as ds:
+        name = ds.path.name
+        extruded = spec.dims == 3 or is_extruded(ds.pores(0, min(len(ds), _CHECK_SAMPLES)))
+        try:
+            spec.check_fits(ds.shape, extruded)
+        except InputError as exc:
+            raise InputError(f"{name} does not fit the model: {exc}") from None
+        if not need_labels:
+            return
+        phi, k, ok = _labels(ds)
+    for prop in spec.properties:
+        if prop == P.POROSITY:
+            continue
+        r, c = P.tensor_index(prop)
+        if k is None or not np.isfinite(k[ok, r, c]).any():
+            raise InputError(f"{name} has no {prop} labels, which the model predicts")
+
+
 def labelled_indices(path: str | os.PathLike, spec: DataSpec) -> np.ndarray:
     """Indices of the samples whose label is ok and whose ``spec`` targets are all finite."""
     with _open(path) as ds:
@@ -261,15 +285,15 @@ def _read_inputs(ds, spec: DataSpec, idx: np.ndarray) -> np.ndarray:
             block = uniq[a : a + step]
             lo, hi = int(block[0]), int(block[-1]) + 1
             raw = bits[lo:hi][block - lo] if hi - lo <= 2 * len(block) else bits[block.tolist()]
-            vol = np.unpackbits(raw, axis=-1, count=nx)
-            if spec.dims == 2:
-                bad = ~(vol == vol[:, :1]).all(axis=(1, 2, 3))
+            if spec.dims == 2:  # check the extrusion on the packed bits, unpack one slice
+                bad = ~(raw == raw[:, :1]).all(axis=(1, 2, 3))
                 if bad.any():
                     raise InputError(
                         f"{ds.path.name}: sample {int(block[bad][0])} is not extruded along z; "
                         "this 2D model needs extruded samples"
                     )
-                vol = vol[:, 0]
+                raw = raw[:, 0]
+            vol = np.unpackbits(raw, axis=-1, count=nx)
             mask = (inverse >= a) & (inverse < a + len(block))
             out[mask] = vol[inverse[mask] - a]
     except OSError as exc:

@@ -54,6 +54,8 @@ class LoadedModel:
         self.spec = spec
         self.config = config
         self.module = module.eval()
+        for p in module.parameters():  # inference only: gradients flow to inputs/latents
+            p.requires_grad_(False)
         self.device = device
         self.scaler = scaler
         self.latent_dim: int | None = (

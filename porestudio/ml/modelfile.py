@@ -96,9 +96,9 @@ def save_model(
         "weights_sha256": hashlib.sha256(blob).hexdigest(),
     }
     text = json.dumps(full, indent=2, allow_nan=True, default=_json_default)
-    with atomic_path(d / WEIGHTS) as tmp:
+    with atomic_path(d / WEIGHTS, overwrite=True) as tmp:
         tmp.write_bytes(blob)
-    with atomic_path(d / CONFIG) as tmp:
+    with atomic_path(d / CONFIG, overwrite=True) as tmp:
         tmp.write_text(text + "\n")
     return d
 

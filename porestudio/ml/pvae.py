@@ -67,8 +67,12 @@ class PVAE(nn.Module):
         feat = chans[-1] * math.prod(self.bottom)
         enc: list[nn.Module] = []
         c_in = 1
+        k = int(arch.get("kernel", 4))
+        if k not in (2, 3, 4):
+            raise InputError(f"pVAE config: kernel must be 2, 3 or 4; got {k}")
+        pad, out_pad = {2: (0, 0), 3: (1, 1), 4: (1, 0)}[k]
         for c in chans:
-            enc += [conv(c_in, c, 4, stride=2, padding=1), nn.ReLU(inplace=True)]
+            enc += [conv(c_in, c, k, stride=2, padding=pad), nn.ReLU(inplace=True)]
             c_in = c
         self.encoder = nn.Sequential(*enc, nn.Flatten())
         self.fc_mu = nn.Linear(feat, self.latent_dim)
@@ -78,7 +82,7 @@ class PVAE(nn.Module):
         outs = [*reversed(chans[:-1]), 1]
         c_in = chans[-1]
         for i, c in enumerate(outs):
-            dec.append(convt(c_in, c, 4, stride=2, padding=1))
+            dec.append(convt(c_in, c, k, stride=2, padding=pad, output_padding=out_pad))
             if i < len(outs) - 1:
                 dec.append(nn.ReLU(inplace=True))
             c_in = c

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from porestudio.errors import InputError
 from porestudio.ml import _checkpoint, _dist, modelfile
 from porestudio.ml.config import make_config
 from porestudio.ml.data import (
+    DataSpec,
     dataset_fingerprint,
     labelled_indices,
     load_arrays,
@@ -23,6 +25,20 @@ from porestudio.ml.metrics import regression_metrics
 from porestudio.ml.scaling import TargetScaler
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Prepared:
+    """Everything derived from the dataset before training."""
+
+    spec: DataSpec
+    cfg: dict[str, Any]
+    idx: np.ndarray
+    parts: dict[str, np.ndarray]
+    x: np.ndarray
+    y: np.ndarray
+    scaler: TargetScaler
+    fingerprint: str
 
 
 def run_training(
@@ -39,61 +55,30 @@ def run_training(
     deterministic: bool,
 ):
     """Train and write the model (see :func:`porestudio.ml.api.train`)."""
-    import torch
-
     from porestudio.ml import engine
     from porestudio.ml.api import TrainResult
-    from porestudio.ml.model import build_module
-    from porestudio.physics.device import resolve_device
 
-    dev = resolve_device(device)
-    dist = _dist.setup(dev)
-    if dev == "cuda" and dist.active:
-        torch.cuda.set_device(_dist.local_cuda_index())
-    _determinism(deterministic, seed)
-    spec = spec_for_dataset(path)
-    cfg = make_config(kind, spec.dims, overrides, epochs=epochs, batch_size=batch_size)
-    split_seed = int(seed if cfg["split_seed"] is None else cfg["split_seed"])
-    cfg["split_seed"] = split_seed
-    idx = labelled_indices(path, spec)
-    parts = split_indices(len(idx), split_seed, tuple(cfg["fractions"]))
-    t0 = time.perf_counter()
-    x, y = load_arrays(path, spec, idx)
-    log.info("loaded %d samples in %.1f s", len(idx), time.perf_counter() - t0)
-    scaler = TargetScaler.fit(spec.properties, y[parts["train"]], cfg["target_scaling"])
-    ys = scaler.transform(y).astype(np.float32)
-    fingerprint = dataset_fingerprint(path)
-    identity = {"kind": kind, "fingerprint": fingerprint, "config": cfg, "seed": int(seed)}
-    torch.manual_seed(seed)
-    module = build_module(kind, spec, cfg["arch"]).to(dev)
-    if cfg["channels_last"]:
-        fmt = torch.channels_last if spec.dims == 2 else torch.channels_last_3d
-        module = module.to(memory_format=fmt)
-    tdev = dev if dev == "cuda" else "cpu"
-    data = engine.TrainData(
-        x_train=torch.from_numpy(x[parts["train"]]).to(tdev),
-        y_train=torch.from_numpy(ys[parts["train"]]).to(tdev),
-        x_val=torch.from_numpy(x[parts["val"]]).to(tdev),
-        y_val=torch.from_numpy(ys[parts["val"]]),
-        names=spec.properties,
-    )
+    dev, dist = _setup(device, deterministic, seed)
+    prep = prepare(kind, path, overrides, epochs, batch_size, seed)
+    module = _new_module(kind, prep, seed, dev)
+    identity = {"kind": kind, "fingerprint": prep.fingerprint, "config": prep.cfg, "seed": seed}
     settings = engine.LoopSettings(out, dev, int(seed), identity, dist, progress)
-    loop = engine.run(kind, module, cfg, data, settings)
+    loop = engine.run(kind, module, prep.cfg, _train_data(prep, dev), settings)
     module.eval()
     metrics = {
         name: regression_metrics(
-            spec.properties,
-            y[parts[name]],
-            _predict_scaled(kind, module, x[parts[name]], dev, scaler),
+            prep.spec.properties,
+            prep.y[prep.parts[name]],
+            _predict_physical(kind, module, prep.x[prep.parts[name]], dev, prep.scaler),
         )
         for name in ("val", "test")
     }
     config = {
         "kind": kind,
-        "arch": cfg["arch"],
-        "data": spec.to_json(),
-        "scaler": scaler.to_json(),
-        "training": _training_record(cfg, seed, path, fingerprint, parts, idx, loop, dev, dist),
+        "arch": prep.cfg["arch"],
+        "data": prep.spec.to_json(),
+        "scaler": prep.scaler.to_json(),
+        "training": _training_record(prep, seed, path, loop, dev, dist),
         "metrics": {"held_out": metrics},
     }
     if dist.main:
@@ -105,9 +90,66 @@ def run_training(
     )
 
 
-def _training_record(cfg, seed, path, fingerprint, parts, idx, loop, dev, dist) -> dict[str, Any]:
+def _setup(device: str, deterministic: bool, seed: int) -> tuple[str, _dist.Dist]:
     import torch
 
+    from porestudio.physics.device import resolve_device
+
+    dev = resolve_device(device)
+    dist = _dist.setup(dev)
+    if dev == "cuda" and dist.active:
+        torch.cuda.set_device(_dist.local_cuda_index())
+    _determinism(deterministic, seed)
+    return dev, dist
+
+
+def prepare(kind, path: Path, overrides, epochs, batch_size, seed: int) -> Prepared:
+    """Spec, merged config, split, in-memory samples and the scaler fitted on the train part."""
+    spec = spec_for_dataset(path)
+    cfg = make_config(kind, spec.dims, overrides, epochs=epochs, batch_size=batch_size)
+    cfg["split_seed"] = int(seed if cfg["split_seed"] is None else cfg["split_seed"])
+    idx = labelled_indices(path, spec)
+    parts = split_indices(len(idx), cfg["split_seed"], tuple(cfg["fractions"]))
+    t0 = time.perf_counter()
+    x, y = load_arrays(path, spec, idx)
+    log.info("loaded %d samples in %.1f s", len(idx), time.perf_counter() - t0)
+    scaler = TargetScaler.fit(spec.properties, y[parts["train"]], cfg["target_scaling"])
+    return Prepared(spec, cfg, idx, parts, x, y, scaler, dataset_fingerprint(path))
+
+
+def _new_module(kind: str, prep: Prepared, seed: int, dev: str):
+    import torch
+
+    from porestudio.ml.model import build_module
+
+    torch.manual_seed(seed)
+    module = build_module(kind, prep.spec, prep.cfg["arch"]).to(dev)
+    if prep.cfg["channels_last"]:
+        fmt = torch.channels_last if prep.spec.dims == 2 else torch.channels_last_3d
+        module = module.to(memory_format=fmt)
+    return module
+
+
+def _train_data(prep: Prepared, dev: str):
+    import torch
+
+    from porestudio.ml.engine import TrainData
+
+    ys = prep.scaler.transform(prep.y).astype(np.float32)
+    tr, va = prep.parts["train"], prep.parts["val"]
+    return TrainData(
+        x_train=torch.from_numpy(prep.x[tr]).to(dev),
+        y_train=torch.from_numpy(ys[tr]).to(dev),
+        x_val=torch.from_numpy(prep.x[va]).to(dev),
+        y_val=torch.from_numpy(ys[va]),
+        names=prep.spec.properties,
+    )
+
+
+def _training_record(prep: Prepared, seed, path, loop, dev, dist) -> dict[str, Any]:
+    import torch
+
+    cfg, parts, idx = prep.cfg, prep.parts, prep.idx
     last = {}
     for ev in loop.history:
         last.setdefault(ev["stage"], 0)
@@ -120,7 +162,7 @@ def _training_record(cfg, seed, path, fingerprint, parts, idx, loop, dev, dist) 
         "split_sizes": {k: int(len(v)) for k, v in parts.items()},
         "test_indices": [int(i) for i in idx[parts["test"]]],
         "dataset": str(path),
-        "dataset_fingerprint": fingerprint,
+        "dataset_fingerprint": prep.fingerprint,
         "epochs_per_stage": last,
         "seconds": float(loop.seconds),
         "samples_per_s_median": float(np.median(rates)) if rates else None,
@@ -146,7 +188,7 @@ def _cpu_name() -> str:
     return platform.processor() or "cpu"
 
 
-def _predict_scaled(kind, module, x: np.ndarray, dev: str, scaler: TargetScaler) -> np.ndarray:
+def _predict_physical(kind, module, x: np.ndarray, dev: str, scaler: TargetScaler) -> np.ndarray:
     """Physical predictions of a trained module on uint8 inputs."""
     import torch
 

@@ -44,6 +44,7 @@ from porestudio.physics._labelling import (
     payload,
 )
 from porestudio.progress import ProgressFn, report
+from porestudio.structures.naming import require_exists
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +202,8 @@ def label_dataset(
         raise InputError(f"batch_size must be a positive integer; got {batch_size!r}")
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"dataset {path} does not exist")
+        require_exists(path)
+        raise InputError(f"{path} is a folder, not a dataset file")
     with open_dataset(path) as ds:
         total, voxel, tag = len(ds), ds.voxel_size_m, str(ds.attrs.get("created", ""))
     if si and voxel is None:

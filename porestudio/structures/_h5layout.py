@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from porestudio.errors import FormatError, InputError, OutputError
+from porestudio.structures.naming import missing_message
 
 SCHEMA_VERSION = 1
 """Version of the layout; readers refuse files with a newer version."""
@@ -171,7 +172,7 @@ def open_h5(path: Path, mode: str = "r"):
     import h5py
 
     if not path.exists():
-        raise InputError(f"no such file: {path}")
+        raise InputError(missing_message(path))
     if path.is_dir():
         raise InputError(f"{path} is a folder, not a dataset file")
     if not h5py.is_hdf5(path):

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from porestudio.errors import FormatError, InputError
+from porestudio.structures.naming import missing_message
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +189,7 @@ def open_volume(
     """
     p = Path(path).expanduser()
     if not p.exists():
-        raise InputError(f"no such file or folder: {p}")
+        raise InputError(missing_message(p))
     if raw_shape is not None or raw_dtype is not None:
         return _open_raw(p, raw_shape, raw_dtype, raw_byte_order)
     if p.is_dir():

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from porestudio.atomic import check_writable
+from porestudio.atomic import SUFFIXES, check_writable
 from porestudio.errors import InputError
 from porestudio.progress import ProgressFn, report
 from porestudio.structures._greystats import (
@@ -290,6 +290,7 @@ def import_ct(
     raw_dtype: str | np.dtype | None = None,
     raw_byte_order: str = "<",
     progress: ProgressFn | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """Import a CT volume into a porestudio HDF5 dataset (one sample, or sub-volumes).
 
@@ -307,6 +308,8 @@ def import_ct(
         Layout of a raw file.
     progress : ProgressFn, optional
         Called with (done, total) over the threshold scan and the sub-volumes.
+    overwrite : bool
+        Replace an existing ``out_h5`` (default: refuse it before reading the volume).
 
     Returns
     -------
@@ -315,7 +318,8 @@ def import_ct(
     """
     from porestudio.structures.dataset import DatasetWriter
 
-    out = check_writable(out_h5, inputs=(path,))
+    rules = {"inputs": (path,), "overwrite": overwrite}
+    out = check_writable(out_h5, suffixes=SUFFIXES["hdf5"], **rules)
     user_voxel = check_voxel_size(voxel_size_m)
     with open_volume(
         path, raw_shape=raw_shape, raw_dtype=raw_dtype, raw_byte_order=raw_byte_order
@@ -337,9 +341,7 @@ def import_ct(
                 "grid_counts_zyx": list(counts),
             }
         }
-        with DatasetWriter(
-            out, shape=size3, voxel_size_m=voxel, attrs=attrs, inputs=(path,)
-        ) as writer:
+        with DatasetWriter(out, shape=size3, voxel_size_m=voxel, attrs=attrs, **rules) as writer:
             cubes = _binary_cubes(
                 reader, size3, stride3, t, invert, remove_islands, remove_disconnected
             )

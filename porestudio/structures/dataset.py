@@ -26,11 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from porestudio.atomic import atomic_path, check_writable
+from porestudio.atomic import SUFFIXES, atomic_path, check_writable
 from porestudio.errors import FormatError, InputError
 from porestudio.structures import _h5layout as L
 from porestudio.structures import _h5write as W
 from porestudio.structures._dstats import describe_file
+from porestudio.structures.naming import resolve_index
 from porestudio.structures.volume import Structure
 from porestudio.units import check_voxel_size
 
@@ -71,6 +72,9 @@ class DatasetWriter:
         Extra metadata (JSON-serialisable), stored in the root attribute ``user_attrs_json``.
     inputs : tuple of paths
         Files the job reads; writing over one of them is refused.
+    overwrite : bool
+        Replace an existing file at ``path`` (default: refuse it, naming ``--overwrite``).
+        The name must end in ``.h5`` or ``.hdf5``.
 
     Examples
     --------
@@ -86,13 +90,14 @@ class DatasetWriter:
         voxel_size_m: float | None,
         attrs: Mapping[str, Any] | None = None,
         inputs: tuple[str | os.PathLike, ...] = (),
+        overwrite: bool = False,
     ) -> None:
         self.path = Path(path).expanduser().absolute()
+        self._rules = {"inputs": inputs, "overwrite": overwrite, "suffixes": SUFFIXES["hdf5"]}
         self.shape = _check_shape(shape)
         self.voxel_size_m = check_voxel_size(voxel_size_m)
         self._attrs = dict(attrs or {})
         L.to_json(self._attrs)  # fail early on unserialisable metadata
-        self._inputs = inputs
         self._stack: contextlib.ExitStack | None = None
         self._h5 = None
         self.count = 0
@@ -102,9 +107,9 @@ class DatasetWriter:
 
         stack = contextlib.ExitStack()
         try:
-            check_writable(self.path, inputs=self._inputs)  # clear message before locking
+            check_writable(self.path, **self._rules)  # clear message before locking
             stack.enter_context(L.write_lock(self.path))
-            tmp = stack.enter_context(atomic_path(self.path, inputs=self._inputs))
+            tmp = stack.enter_context(atomic_path(self.path, **self._rules))
             self._h5 = h5py.File(tmp, "w")
             stack.callback(self._h5.close)
             W.create_layout(self._h5, self.shape, self.voxel_size_m, self._attrs)
@@ -233,10 +238,7 @@ class Dataset:
 
     def check_index(self, i: int) -> int:
         """``i`` as a non-negative index; InputError when out of range (negatives count back)."""
-        n = len(self)
-        if not -n <= int(i) < n:
-            raise InputError(f"index {i} out of range: {self.path.name} has {n} samples")
-        return int(i) % n
+        return resolve_index(i, len(self), self.path.name)
 
     def _read(self, name: str, sel: slice) -> np.ndarray:
         try:
@@ -354,8 +356,8 @@ def _modify(path: str | os.PathLike):
 
     target = Path(path).expanduser().absolute()
     Dataset(target).close()  # clear errors for missing / foreign files
-    check_writable(target)
-    with L.write_lock(target), atomic_path(target) as tmp:
+    check_writable(target, overwrite=True)  # an edit in place, asked for by the caller
+    with L.write_lock(target), atomic_path(target, overwrite=True) as tmp:
         shutil.copyfile(target, tmp)
         with h5py.File(tmp, "r+") as h5:
             yield h5

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from porestudio.atomic import atomic_path
+from porestudio.atomic import SUFFIXES, atomic_path, check_writable
 from porestudio.errors import InputError, OutputError
 from porestudio.structures import _mesh
 from porestudio.structures.volume import Structure
@@ -55,13 +55,26 @@ SOLID_VALUE: int = 255
 PathLike = str | os.PathLike
 
 
+def _rules(kind: str, path: PathLike, inputs: tuple, overwrite: bool) -> dict:
+    """The atomic-write rules of one output, checked now (before any long work)."""
+    rules = {"inputs": inputs, "overwrite": overwrite, "suffixes": SUFFIXES[kind]}
+    check_writable(path, **rules)
+    return rules
+
+
 def _check(structure: Structure) -> Structure:
     if not isinstance(structure, Structure):
         raise InputError(f"expected a Structure, got {type(structure).__name__}")
     return structure
 
 
-def write_tiff(structure: Structure, path: PathLike, *, inputs: tuple[PathLike, ...] = ()) -> Path:
+def write_tiff(
+    structure: Structure,
+    path: PathLike,
+    *,
+    inputs: tuple[PathLike, ...] = (),
+    overwrite: bool = False,
+) -> Path:
     """Write a binary multi-page TIFF (pore = 0, solid = 255, one page per z slice).
 
     Parameters
@@ -69,9 +82,11 @@ def write_tiff(structure: Structure, path: PathLike, *, inputs: tuple[PathLike, 
     structure : Structure
         What to write; its voxel size [m] becomes ImageJ ``spacing`` in µm.
     path : path
-        Target ``.tif`` file.
+        Target ``.tif`` / ``.tiff`` file (another suffix raises OutputError).
     inputs : tuple of paths
         Files the caller read; writing over one of them raises OutputError.
+    overwrite : bool
+        Replace an existing ``path`` (default: OutputError naming ``--overwrite``).
 
     Returns
     -------
@@ -81,6 +96,7 @@ def write_tiff(structure: Structure, path: PathLike, *, inputs: tuple[PathLike, 
     import tifffile
 
     structure = _check(structure)
+    rules = _rules("tiff", path, inputs, overwrite)
     data = np.where(structure.pore, PORE_VALUE, SOLID_VALUE).astype(np.uint8)
     metadata: dict[str, object] = {"axes": "ZYX", "Info": structure.provenance_json()}
     kwargs: dict[str, object] = {}
@@ -88,7 +104,7 @@ def write_tiff(structure: Structure, path: PathLike, *, inputs: tuple[PathLike, 
         um = structure.voxel_size_m * 1e6
         metadata.update(spacing=um, unit="um")
         kwargs["resolution"] = (1.0 / um, 1.0 / um)
-    with atomic_path(path, inputs=inputs) as tmp:
+    with atomic_path(path, **rules) as tmp:
         tifffile.imwrite(tmp, data, imagej=True, metadata=metadata, **kwargs)
     log.info("wrote TIFF stack %s (%s)", path, "×".join(map(str, structure.shape)))
     return Path(path)
@@ -101,6 +117,7 @@ def write_stl(
     skin_vox: int = 0,
     smooth: bool = False,
     inputs: tuple[PathLike, ...] = (),
+    overwrite: bool = False,
 ) -> Path:
     """Write the solid phase as a closed, manifold binary STL surface in millimetres.
 
@@ -109,7 +126,7 @@ def write_stl(
     structure : Structure
         What to print; ``voxel_size_m`` must be known (InputError otherwise).
     path : path
-        Target ``.stl`` file.
+        Target ``.stl`` file (another suffix raises OutputError).
     skin_vox : int
         Thickness [voxels] of a solid frame added outside the four faces normal to x and
         y (0 = none); the part then spans ``[0, (nx + 2 skin) dx] × [0, (ny + 2 skin) dx]
@@ -119,6 +136,8 @@ def write_stl(
         (edge- and corner-only contacts are split in the voxel-exact surface).
     inputs : tuple of paths
         Files the caller read; writing over one of them raises OutputError.
+    overwrite : bool
+        Replace an existing ``path`` (default: OutputError naming ``--overwrite``).
 
     Returns
     -------
@@ -126,6 +145,7 @@ def write_stl(
         The written file.
     """
     structure = _check(structure)
+    rules = _rules("stl", path, inputs, overwrite)
     if structure.voxel_size_m is None:
         raise InputError(
             "the voxel size is unknown: give it (--voxel-size, metres) to export an STL in mm"
@@ -145,7 +165,7 @@ def write_stl(
     header = _mesh.stl_bytes_header(
         len(triangles), f"porestudio solid phase, mm, voxel {mm:g} mm, skin {skin}"
     )
-    with atomic_path(path, inputs=inputs) as tmp, open(tmp, "wb") as fh:
+    with atomic_path(path, **rules) as tmp, open(tmp, "wb") as fh:
         fh.write(header)
         for start in range(0, len(triangles), 1 << 20):  # bounded temporary memory
             fh.write(_mesh.stl_records(triangles[start : start + (1 << 20)]).tobytes())
@@ -166,7 +186,13 @@ def _warn_islands(pore: np.ndarray) -> None:
         )
 
 
-def write_vti(structure: Structure, path: PathLike, *, inputs: tuple[PathLike, ...] = ()) -> Path:
+def write_vti(
+    structure: Structure,
+    path: PathLike,
+    *,
+    inputs: tuple[PathLike, ...] = (),
+    overwrite: bool = False,
+) -> Path:
     """Write VTK XML image data (``.vti``) with cell data ``pore`` (uint8, 1 = pore).
 
     Parameters
@@ -174,9 +200,11 @@ def write_vti(structure: Structure, path: PathLike, *, inputs: tuple[PathLike, .
     structure : Structure
         What to write; spacing is the voxel size [m] (1 if unknown, noted as field data).
     path : path
-        Target ``.vti`` file.
+        Target ``.vti`` file (another suffix raises OutputError).
     inputs : tuple of paths
         Files the caller read; writing over one of them raises OutputError.
+    overwrite : bool
+        Replace an existing ``path`` (default: OutputError naming ``--overwrite``).
 
     Returns
     -------
@@ -189,6 +217,7 @@ def write_vti(structure: Structure, path: PathLike, *, inputs: tuple[PathLike, .
     from vtkmodules.vtkIOXML import vtkXMLImageDataWriter
 
     structure = _check(structure)
+    rules = _rules("vti", path, inputs, overwrite)
     nz, ny, nx = structure.shape
     dx = structure.voxel_size_m or 1.0
     image = vtkImageData()
@@ -206,7 +235,7 @@ def write_vti(structure: Structure, path: PathLike, *, inputs: tuple[PathLike, .
         field.SetName(name)
         field.InsertNextValue(text)
         image.GetFieldData().AddArray(field)
-    with atomic_path(path, inputs=inputs) as tmp:
+    with atomic_path(path, **rules) as tmp:
         writer = vtkXMLImageDataWriter()
         writer.SetFileName(str(tmp))
         writer.SetInputData(image)

@@ -291,6 +291,7 @@ def generate_dataset(
     voxel_size_m: float | None = None,
     batch: int | None = None,
     progress: ProgressFn | None = None,
+    overwrite: bool = False,
     **params: Any,
 ) -> Path:
     """Generate ``count`` samples into a new HDF5 data set, streaming in batches.
@@ -311,6 +312,8 @@ def generate_dataset(
         Samples per write (default: about 64 MiB of voxels).
     progress : ProgressFn, optional
         Called with ``(samples done, count)``; raise Cancelled inside it to stop.
+    overwrite : bool
+        Replace an existing ``out`` (default: refuse it before any work).
     **params
         Generator parameters (see the generator functions).
 
@@ -319,8 +322,10 @@ def generate_dataset(
     Path
         The written file. A ``porosity`` property (n,) is stored with the samples.
     """
+    from porestudio.atomic import SUFFIXES, check_writable
     from porestudio.structures.dataset import DatasetWriter
 
+    check_writable(out, overwrite=overwrite, suffixes=SUFFIXES["hdf5"])
     if name not in GENERATORS:
         raise InputError(f"unknown generator {name!r}; use one of {', '.join(GENERATORS)}")
     count = check_int(count, "count")
@@ -332,7 +337,9 @@ def generate_dataset(
         batch = max(1, min(256, (64 << 20) // int(np.prod(shape))))
     attrs = {"generator": name, "seed": seed, "params": first.provenance.get("params", {})}
     report(progress, 0, count)
-    with DatasetWriter(out, shape=shape, voxel_size_m=voxel_size_m, attrs=attrs) as writer:
+    with DatasetWriter(
+        out, shape=shape, voxel_size_m=voxel_size_m, attrs=attrs, overwrite=overwrite
+    ) as writer:
         for begin in range(0, count, batch):
             stop = min(count, begin + batch)
             pores, porosity, prov = _make_batch(name, seed, begin, stop, first, params)

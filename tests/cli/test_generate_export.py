@@ -147,7 +147,7 @@ def test_export_remove_islands(tmp_path, capsys, caplog):
     assert "1 floating solid island" in caplog.text and "--remove-islands" in caplog.text
     assert pv.read(out_stl).volume == pytest.approx((6 * 7 + 2) * 0.1**3, rel=1e-5)
     caplog.clear()
-    args = ["export", str(src), "--stl", str(out_stl), "--tiff", str(out_tif)]
+    args = ["export", str(src), "--stl", str(out_stl), "--tiff", str(out_tif), "--overwrite"]
     assert main([*args, "--remove-islands"]) == 0
     assert "removed 1 floating solid island(s) (2 voxels)" in capsys.readouterr().out
     assert "island" not in caplog.text
@@ -172,9 +172,25 @@ def test_export_from_tiff_with_voxel_size(tmp_path, squares_h5):
 @pytest.mark.parametrize(
     "make_args, message",
     [
-        (lambda d, h5: ["export", str(d / "missing.h5"), "--vti", str(d / "o.vti")], "not exist"),
-        (lambda d, h5: ["export", str(h5), "--index", "300", "--vti", str(d / "o.vti")], "index"),
-        (lambda d, h5: ["export", str(h5), "--index", "-1", "--vti", str(d / "o.vti")], "index"),
+        (
+            lambda d, h5: ["export", str(d / "missing.h5"), "--vti", str(d / "o.vti")],
+            "no such file or folder",
+        ),
+        (
+            lambda d, h5: ["export", str(h5), "--index", "300", "--vti", str(d / "o.vti")],
+            "sample 300 is out of range",
+        ),
+        (
+            lambda d, h5: ["export", f"{h5}:-301", "--vti", str(d / "o.vti")],
+            "sample -301 is out of range",
+        ),
+        (lambda d, h5: ["export", f"{h5}:abc", "--vti", str(d / "o.vti")], "not a sample index"),
+        (
+            lambda d, h5: ["export", f"{h5}:1", "--index", "2", "--vti", str(d / "o.vti")],
+            "different samples",
+        ),
+        (lambda d, h5: ["export", str(h5), "--stl", str(d / "o.obj")], "must end in .stl"),
+        (lambda d, h5: ["export", str(h5), "--tiff", str(d / "o.png")], "must end in .tif"),
         (lambda d, h5: ["export", str(h5)], "nothing to export"),
         (lambda d, h5: ["export", str(h5), "--tiff", str(h5)], "same file"),
         (lambda d, h5: ["export", str(h5), "--stl", str(d / "no" / "o.stl")], "does not exist"),

@@ -157,8 +157,8 @@ def test_bad_input_gives_one_line_and_keeps_the_old_output(tmp_path, capsys):
     before = out.read_bytes()
     for name, (argv, message) in _bad_cases(tmp_path).items():
         argv = [str(out) if a == "OUT" else a for a in argv]
-        if argv[0] == "import-ct":
-            argv += ["--out", str(out)]
+        if argv[0] == "import-ct":  # even with --overwrite, a failed import keeps the old file
+            argv += ["--out", str(out), "--overwrite"]
         code, _, err = _run(capsys, *argv)
         assert code == 2, name
         assert message in err and err.count("\n") == 1 and "Traceback" not in err, (name, err)

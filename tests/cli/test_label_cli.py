@@ -64,7 +64,7 @@ def test_user_errors_are_one_line_exit_2(dataset, capsys, extra, message):
 
 def test_missing_file(tmp_path, capsys):
     assert main(["label", str(tmp_path / "none.h5")]) == 2
-    assert "does not exist" in capsys.readouterr().err
+    assert "no such file or folder" in capsys.readouterr().err
 
 
 def test_second_writer_is_refused(dataset, capsys):

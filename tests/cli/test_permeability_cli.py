@@ -75,7 +75,7 @@ def test_dataset_errors_are_one_line(dataset, capsys, suffix, message):
 
 def test_missing_file_and_all_pore_volume(tmp_path, capsys):
     assert main(["permeability", str(tmp_path / "nope.tif")]) == 2
-    assert "does not exist" in capsys.readouterr().err
+    assert "no such file or folder" in capsys.readouterr().err
     path = tmp_path / "open.tif"
     tifffile.imwrite(path, np.zeros((4, 4, 4), np.uint8), photometric="minisblack")
     assert main(["permeability", str(path)]) == 2

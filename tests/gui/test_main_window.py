@@ -125,7 +125,12 @@ def test_a_non_hdf5_file_is_refused_with_a_message(window, qtbot, tmp_path, erro
     with qtbot.waitSignal(window.browser.open_failed, timeout=30_000):
         window.open_dataset(bad)
     assert len(errors.messages) == 1 and "notes.h5" in errors.messages[0]
-    assert window.browser.table is None and window.browser.info.text() == EMPTY_MESSAGE
+    why = errors.messages[0]
+    assert window.browser.table is None
+    assert window.browser.info.text() == f"Could not open notes.h5: {why}\n\n{EMPTY_MESSAGE}"
+    assert window.statusBar().currentMessage() == f"could not open notes.h5: {why}"
+    assert window.properties.structure is None
+    assert not window.properties.compute_button.isEnabled()
 
 
 def test_a_foreign_hdf5_layout_is_refused(window, qtbot, tmp_path, errors, grf_dataset, wait_idle):
@@ -138,6 +143,10 @@ def test_a_foreign_hdf5_layout_is_refused(window, qtbot, tmp_path, errors, grf_d
     assert len(errors.messages) == 1 and "foreign.h5" in errors.messages[0]
     assert window.browser.table.path == grf_dataset  # the open dataset stays open
     assert window.browser.model.rowCount() == 5
+    status = window.statusBar().currentMessage()
+    assert status.startswith("could not open foreign.h5: ") and errors.messages[0] in status
+    assert status.endswith(f"(still showing {grf_dataset.name})")
+    assert window.properties.compute_button.isEnabled()  # its sample is still shown
 
 
 def test_starts_empty_without_a_default_dataset(qtbot, settings, errors, monkeypatch):
@@ -186,3 +195,13 @@ def test_neighbouring_rows_are_prefetched(window, qtbot, grf_dataset, wait_idle)
         assert np.array_equal(viewer.structure.pore, ds.pore(1))
     wait_idle(window.jobs)
     assert viewer.cache.get((window._sample_key(2), viewer.mode, viewer.phase)) is not None
+
+
+def test_a_sample_is_named_as_on_the_command_line(qtbot, settings, errors, grf_dataset, wait_idle):
+    from porestudio.gui import app
+
+    win = app.create_window(f"{grf_dataset}:-1", settings)  # --dataset grf.h5:-1
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: win.viewers.a.title == f"{grf_dataset.name}:4", timeout=60_000)
+    assert win.browser.selected_sample() == 4 and errors.messages == []
+    wait_idle(win.jobs)

@@ -379,7 +379,7 @@ def test_failed_import_leaves_the_old_output_untouched(tmp_path):
     out = tmp_path / "d.h5"
     out.write_bytes(b"previous contents")
     with pytest.raises(InputError, match="NaN"):
-        ct.import_ct(tmp_path / "nan.tif", out)
+        ct.import_ct(tmp_path / "nan.tif", out, overwrite=True)
     assert out.read_bytes() == b"previous contents"
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
     with pytest.raises(OutputError, match="same file as the input"):

@@ -150,13 +150,16 @@ def test_append_structures(tmp_path):
 def test_writer_error_keeps_the_old_file_and_leaves_no_temp(tmp_path):
     path = _write(tmp_path / "d.h5", _pores(2))
     before = path.read_bytes()
-    with pytest.raises(RuntimeError), D.DatasetWriter(path, shape=SHAPE, voxel_size_m=None) as w:
+    with (
+        pytest.raises(RuntimeError),
+        D.DatasetWriter(path, shape=SHAPE, voxel_size_m=None, overwrite=True) as w,
+    ):
         w.append(_pores(3, seed=1))
         raise RuntimeError("killed half-way")
     assert path.read_bytes() == before
     with (
         pytest.raises(InputError, match="boolean"),
-        D.DatasetWriter(path, shape=SHAPE, voxel_size_m=None) as w,
+        D.DatasetWriter(path, shape=SHAPE, voxel_size_m=None, overwrite=True) as w,
     ):
         w.append(_pores(1).astype(np.uint8))
     assert path.read_bytes() == before
@@ -169,7 +172,7 @@ def test_second_writer_is_refused_while_one_writes(tmp_path):
         "import sys; from porestudio.structures.dataset import write_properties;"
         "import numpy as np; write_properties(sys.argv[1], {'x': np.zeros(2)})"
     )
-    with D.DatasetWriter(path, shape=SHAPE, voxel_size_m=None) as w:
+    with D.DatasetWriter(path, shape=SHAPE, voxel_size_m=None, overwrite=True) as w:
         w.append(_pores(2))
         assert D.lock_path(path).exists()
         with pytest.raises(OutputError, match="being written by another process"):

@@ -191,7 +191,7 @@ def test_tiff_round_trip_through_ct_import(tmp_path, small_squares, small_grf):
     from porestudio.structures.ct import load_structure
 
     for s in (small_squares, small_grf, small_grf.replace(voxel_size_m=None)):
-        path = export.write_tiff(s, tmp_path / "rt.tif")
+        path = export.write_tiff(s, tmp_path / "rt.tif", overwrite=True)
         back = load_structure(path)
         np.testing.assert_array_equal(back.pore, s.pore)
         if s.voxel_size_m is None:

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from porestudio.errors import InputError
+from porestudio.ml import api
+from porestudio.ml.data import spec_for_dataset
+from porestudio.ml.properties import symmetric_tensor
+from porestudio.structures.dataset import open_dataset
+
+SMALL = {
+    "cnn": {"arch": {"channels": [4, 8, 8, 8], "kernels": [3, 3, 3, 3]}},
+    "pvae": {"arch": {"channels": [4, 8, 8], "latent_dim": 8}},
+}
+
+
+def test_3d_spec_has_the_diagonal(grf3d_set):
+    spec = spec_for_dataset(grf3d_set)
+    assert spec.dims == 3 and spec.section_axis is None
+    assert spec.properties == ("porosity", "k_xx", "k_yy", "k_zz")
+    assert spec.voxel_size_m == pytest.approx(1e-5)
+
+
+@pytest.mark.parametrize("kind", ["cnn", "pvae"])
+def test_3d_models_train_predict_and_refuse_2d_data(kind, grf3d_set, squares_set, tmp_path):
+    r = api.train(kind, grf3d_set, tmp_path / kind, epochs=1, config_overrides=SMALL[kind])
+    m = api.load(r.directory)
+    with open_dataset(grf3d_set) as ds:
+        pores = ds.pores(0, 3)
+    pred = m.predict(pores)
+    assert set(pred) == {"porosity", "k_xx", "k_yy", "k_zz"}
+    assert all(v.shape == (3,) and np.isfinite(v).all() for v in pred.values())
+    tensor = symmetric_tensor(pred)
+    assert tensor.shape == (3, 3, 3) and np.isnan(tensor[0, 0, 1])
+    with pytest.raises(InputError, match="does not fit the model: this 3D model"):
+        api.evaluate(m, squares_set)
+    if kind == "pvae":
+        prob = m.decode(m.encode(pores))
+        assert prob.shape == (3, 8, 8, 8)
+        assert m.to_pores(prob).shape == (3, 8, 8, 8)
