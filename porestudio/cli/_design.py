@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from porestudio.cli._common import add_overwrite
 from porestudio.errors import InputError
 
 
@@ -12,8 +13,8 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
     """MODEL positional, --device and --overwrite."""
     p.add_argument("model", metavar="MODEL", help="pVAE model folder (model.json + safetensors)")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"],
-                   help="where the networks run (default cpu)")  # fmt: skip
-    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+                   help="where the networks run")  # fmt: skip
+    add_overwrite(p, "output file")
 
 
 def load_pvae(path: str, device: str):
@@ -39,13 +40,11 @@ def load_cnn(path: str | None, device: str):
 
 
 def check_new(path: str, overwrite: bool) -> Path:
-    """The output path; InputError when it exists and ``--overwrite`` was not given."""
-    from porestudio.atomic import check_writable
+    """The output path (an .h5 file), checked before any work: an existing file is refused
+    without ``--overwrite``."""
+    from porestudio.atomic import SUFFIXES, check_writable
 
-    target = check_writable(path)
-    if target.exists() and not overwrite:
-        raise InputError(f"{target} exists; choose another name or pass --overwrite")
-    return target
+    return check_writable(path, overwrite=overwrite, suffixes=SUFFIXES["hdf5"])
 
 
 def boundary_mode(model, choice: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from porestudio.cli._common import progress_bar
+from porestudio.cli._common import examples, progress_bar
 from porestudio.cli._design import add_model_args, boundary_mode, check_new, load_cnn, load_pvae
 from porestudio.errors import InputError
 
@@ -21,6 +21,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "physics re-ranks them by the physics solver. The nearest training structure is "
             "written beside them as the baseline."
         ),
+        epilog=examples(
+            "porestudio design models/pvae2d --porosity 0.3 --k 1.2 --cnn models/cnn2d "
+            "--out designs.h5",
+            "porestudio design models/pvae3d --porosity 0.35 --kx 2 --ky 2 --kz 4 "
+            "--candidates 3 --out d3.h5",
+            "porestudio design models/pvae2d --targets targets.csv --units mD --voxel-size 5e-6 "
+            "--out designs.h5",
+        ),
     )
     add_model_args(p)
     p.add_argument("--porosity", type=float, help="target porosity (0..1)")
@@ -29,17 +37,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p.add_argument(f"--k{axis}", type=float, help=f"target permeability k_{axis}{axis}")
     p.add_argument("--targets", metavar="CSV", help="many targets, one per row")
     p.add_argument("--units", default="lu", choices=["lu", "m2", "mD"],
-                   help="permeability unit (lu = voxel², the default)")  # fmt: skip
+                   help="permeability unit (lu = voxel²)")  # fmt: skip
     p.add_argument("--voxel-size", type=float, metavar="M",
                    help="voxel edge in metres (default: the model's)")  # fmt: skip
-    p.add_argument("--candidates", type=int, default=5, help="designs per target (5)")
+    p.add_argument("--candidates", type=int, default=5, help="designs per target")
     p.add_argument("--verify", choices=["physics", "none"], default="physics",
-                   help="re-rank by the physics solver (default physics)")  # fmt: skip
+                   help="re-rank candidates by the physics solver")  # fmt: skip
     p.add_argument("--cnn", metavar="MODEL", help="independent CNN surrogate")
     p.add_argument("--data", metavar="DATA.h5", help="training dataset (default: the model's)")
     p.add_argument("--latent", metavar="LATENT.h5", help="its latent file (porestudio latent)")
-    p.add_argument("--k-init", type=int, default=100, help="initial guesses per target (100)")
-    p.add_argument("--steps", type=int, help="refinement steps per batch")
+    p.add_argument("--k-init", type=int, default=100, help="initial guesses per target")
+    p.add_argument("--steps", type=int, help="refinement steps per batch (default: 50)")
     p.add_argument("--mode", default="auto", choices=["auto", "kuhn", "periodic"],
                    help="side walls of physics runs (auto: as the training labels)")  # fmt: skip
     p.add_argument("--out", required=True, metavar="DESIGNS.h5", help="output dataset")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from porestudio.cli._common import progress_bar
+from porestudio.cli._common import examples, progress_bar
 from porestudio.cli._design import add_model_args, boundary_mode, check_new, load_cnn, load_pvae
 
 
@@ -20,17 +20,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "decode and binarise each step, and write the path as a porestudio dataset with "
             "the properties along it (regressor, --cnn surrogate, --verify physics)."
         ),
+        epilog=examples(
+            "porestudio interpolate models/pvae2d --from set.h5:3 --to set.h5:40 --out path.h5",
+            "porestudio interpolate models/pvae3d --from ct.tif@0,0,0 --to ct.h5:-1 --steps 20 "
+            "--verify physics --cnn models/cnn3d --out path.h5 --plot path.png",
+        ),
     )
     add_model_args(p)
     p.add_argument("--from", dest="source", required=True, metavar="A", help="start structure")
     p.add_argument("--to", dest="dest", required=True, metavar="B", help="end structure")
-    p.add_argument("--steps", type=int, default=100, help="structures along the path (100)")
-    p.add_argument("--method", default="slerp", choices=["slerp", "lerp"])
+    p.add_argument("--steps", type=int, default=100, help="structures on the path, ends included")
+    p.add_argument("--method", default="slerp", choices=["slerp", "lerp"], help="interpolation")
     p.add_argument("--verify", choices=["physics"], help="also compute properties by physics")
     p.add_argument("--cnn", metavar="MODEL", help="CNN surrogate evaluated along the path")
     p.add_argument("--mode", default="auto", choices=["auto", "kuhn", "periodic"],
                    help="side walls of physics runs (auto: as the training labels)")  # fmt: skip
-    p.add_argument("--threshold", type=float, default=0.5, help="binarisation threshold (0.5)")
+    p.add_argument("--threshold", type=float, default=0.5, help="binarisation level")
     p.add_argument("--out", required=True, metavar="PATH.h5", help="output dataset")
     p.add_argument("--plot", metavar="PNG", help="also plot the properties along the path")
     p.set_defaults(func=handle)

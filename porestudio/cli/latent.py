@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from porestudio.cli._common import progress_bar
+from porestudio.cli._common import examples, progress_bar
 from porestudio.cli._design import add_model_args, check_new, load_pvae
 
 
@@ -19,12 +19,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "correlations of the components with the properties to an HDF5 file; --plots "
             "also draws the paper's latent-space figures as PNG."
         ),
+        epilog=examples(
+            "porestudio latent models/pvae2d set.h5 --out latent.h5",
+            "porestudio latent models/pvae2d set.h5 --out latent.h5 --plots figs/ --overwrite",
+        ),
     )
     add_model_args(p)
     p.add_argument("data", metavar="DATA.h5", help="labelled dataset fitting the model")
     p.add_argument("--out", required=True, metavar="LATENT.h5", help="output HDF5 file")
     p.add_argument("--plots", metavar="DIR", help="write PNG plots into this folder")
-    p.add_argument("--components", type=int, default=10, help="principal components (10)")
+    p.add_argument("--components", type=int, default=10, help="principal components kept")
     p.set_defaults(func=handle)
 
 

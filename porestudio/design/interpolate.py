@@ -233,8 +233,6 @@ def save_path(
     from porestudio.structures.dataset import LABEL_OK, DatasetWriter
 
     target = Path(out)
-    if target.exists() and not overwrite:
-        raise InputError(f"{target} exists; choose another name or pass --overwrite")
     m = len(result.t)
     props = {"t": result.t, "latent_z": result.z.astype(np.float64), **result.properties}
     k = _physics_tensor(result.properties, m)
@@ -245,7 +243,8 @@ def save_path(
             for i, t in enumerate(result.t)]  # fmt: skip
     shape = tuple(int(n) for n in result.pores.shape[1:])
     meta = {"generator": "latent-path", "method": result.method, **(attrs or {})}
-    with DatasetWriter(target, shape=shape, voxel_size_m=voxel_size_m, attrs=meta) as w:
+    with DatasetWriter(target, shape=shape, voxel_size_m=voxel_size_m, attrs=meta,
+                       overwrite=overwrite) as w:
         w.append(result.pores, provenance=prov, properties=props)
         if k is not None:
             w.set_property_attrs("permeability_lu", {"unit": "voxel^2", "method": "design-verify"})

@@ -54,8 +54,6 @@ def save_designs(
     from porestudio.structures.dataset import LABEL_NOT_LABELLED, LABEL_OK, DatasetWriter
 
     target = Path(out)
-    if target.exists() and not overwrite:
-        raise InputError(f"{target} exists; choose another name or pass --overwrite")
     if not results:
         raise InputError("no design results to write")
     rows = design_rows(results)
@@ -69,7 +67,8 @@ def save_designs(
              "rank": rank, "source": c.source} for t, rank, c in rows]  # fmt: skip
     meta = {"generator": "inverse-design", "targets": list(names), **(attrs or {})}
     shape = tuple(int(n) for n in pores.shape[1:])
-    with DatasetWriter(target, shape=shape, voxel_size_m=voxel_size_m, attrs=meta) as w:
+    with DatasetWriter(target, shape=shape, voxel_size_m=voxel_size_m, attrs=meta,
+                       overwrite=overwrite) as w:
         w.append(pores, provenance=prov, properties=props)
         w.set_property_attrs("permeability_lu", {"unit": "voxel^2", "method": "design-verify"})
     return target

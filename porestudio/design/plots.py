@@ -21,8 +21,6 @@ from typing import Any
 
 import numpy as np
 
-from porestudio.errors import InputError
-
 __all__ = [
     "correlation_plot",
     "error_map",
@@ -46,15 +44,12 @@ def _pyplot():
 
 
 def _save(fig: Any, out: str | os.PathLike, overwrite: bool) -> Path:
-    from porestudio.atomic import atomic_path
+    from porestudio.atomic import SUFFIXES, atomic_path
 
     plt = _pyplot()
     target = Path(out)
-    if target.exists() and not overwrite:
-        plt.close(fig)
-        raise InputError(f"{target} exists; choose another name or pass --overwrite")
     try:
-        with atomic_path(target) as tmp:
+        with atomic_path(target, overwrite=overwrite, suffixes=SUFFIXES["png"]) as tmp:
             fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
     finally:
         plt.close(fig)

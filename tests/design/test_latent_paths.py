@@ -13,7 +13,7 @@ from porestudio.design import plots
 from porestudio.design.interpolate import path, save_path
 from porestudio.design.io import code_for
 from porestudio.design.reference import build_reference
-from porestudio.errors import InputError
+from porestudio.errors import InputError, OutputError
 from porestudio.physics.stokes2d import extruded_permeability_batch
 from porestudio.structures.dataset import open_dataset
 
@@ -39,7 +39,7 @@ def test_encode_pca_kde_and_roundtrip(latent_set, pvae, squares_set, tmp_path):
     back = L.read_latent(out)
     np.testing.assert_array_equal(back.mu, lat.mu)
     assert back.names == lat.names and back.fingerprint == lat.fingerprint
-    with pytest.raises(InputError, match="exists"):
+    with pytest.raises(OutputError, match="exists"):
         L.write_latent(out, lat, r, grid, dens, corr)
     ref = build_reference(pvae, squares_set, latent=out)  # the stored codes are reused
     np.testing.assert_array_equal(ref.latent.mu, lat.mu)
