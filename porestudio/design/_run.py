@@ -134,7 +134,8 @@ class Run:
             inputs, codes, perc = [], [], []
             for c in range(keep):
                 for pore, ok in C.binarise_variants(prob[i * keep + c], phi[i], self.flow_axes,
-                                                    self.dims, self.opts.porosity_offsets):
+                                                    self.dims, self.opts.porosity_offsets,
+                                                    self.opts.smoothing):
                     inputs.append(pore)
                     codes.append(z[i, c])
                     perc.append(ok)
@@ -156,7 +157,8 @@ class Run:
 
     # ---- physics re-ranking --------------------------------------------------------------
     def _rank(self, pools, full) -> list[dict[str, Any]]:
-        n_check = self.n_cand if not self.verify else (self.opts.n_verify or 2 * self.n_cand + 6)
+        n_check = self.opts.n_verify or max(30, 2 * self.n_cand)
+        n_check = n_check if self.verify else self.n_cand
         for i, p in enumerate(pools):
             tgt = np.repeat(full[i : i + 1], len(p["perc"]), 0)
             err = C.relative_error(p["pred"], self.props, tgt)

@@ -59,12 +59,15 @@ class DesignOptions:
     screened codes and ``raw`` unoptimised initial codes decoded as candidates too; ``screen_steps``
     regressor-only steps; ``steps`` refine-step limit, stopped after ``patience`` steps without
     improvement or when every target's loss is below ``tol`` (scaled units²); ``lr`` Adam step;
-    ``n_verify`` physics runs per target (default ``2 × candidates + 6``); ``support_radius``
+    ``n_verify`` physics runs per target (default ``max(30, 2 × candidates)``: the
+    physics budget is what makes designs accurate — measured on a 32² squares model, 12
+    physics runs left a median k error of 4 %, 30 runs 0.4 %); ``support_radius``
     scaled distance beyond which a target is outside the support; ``min_distinct`` least
     Hamming fraction between a target's candidates; ``chunk`` targets per batch;
     ``physics_device`` device of LBM runs (3D); ``porosity_offsets`` relative offsets of the
     target porosity at which each code is binarised besides 0.5 (a small sweep lets the
-    physics ranking trade a little porosity for permeability).
+    physics ranking trade a little porosity for permeability); ``smoothing`` Gaussian widths
+    [voxels] of extra variants binarised from the smoothed decoder output.
     """
 
     k_init: int = 100
@@ -83,6 +86,7 @@ class DesignOptions:
     chunk: int = 64
     physics_device: str = "cpu"
     porosity_offsets: tuple[float, ...] = (0.0,)
+    smoothing: tuple[float, ...] = (0.7, 1.5)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
