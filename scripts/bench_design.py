@@ -55,7 +55,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    help="re-rank candidates by physics (default) or by the surrogate only")
     p.add_argument("--steps", type=int, help="refinement steps (DesignOptions.steps)")
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"))
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the random targets")
+    p.add_argument("--note", default="", help="a line about the model, written into the doc")
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "bench_design.md")
     return p.parse_args(argv)
 
@@ -154,6 +155,7 @@ def error_map(res: dict, ref, path: Path) -> None:
     mse = (p[:, 0] - t[:, 0]) ** 2 + (p[:, 1] - t[:, 1]) ** 2
     data = (ref.latent.properties[:, 0], ref.latent.properties[:, 1])
     draw(t[:, 0], t[:, 1], np.log10(np.maximum(mse, 1e-12)), path, data=data, overwrite=True,
+         flagged=res["outside"],
          title="design error by physics: log10(MSE porosity + MSE k)")  # fmt: skip
 
 
@@ -186,6 +188,7 @@ def write_doc(args, model, ref, uni: dict, betw: dict | None, opts, setup_s: flo
              f"`scripts/bench_design.py` — model `{args.model}`, surrogate `{args.cnn or 'none'}`,"
              f" data `{ref.latent.source}` ({len(ref)} labelled samples), ranking by "
              f"{args.rank}; machine: {machine()}; device {args.device}.", "",
+             *([args.note, ""] if args.note else []),
              f"Reference set-up (encode + pack the training data): {setup_s:.1f} s. "
              f"Options: `{opts}`.", "",
              f"Paper (Fig. 17, by its CNN surrogate): R² k {PAPER_R2['k']}, R² φ "

@@ -136,7 +136,7 @@ def correlation_plot(corr: np.ndarray, labels: Sequence[str], out, *,
 
 def error_map(phi: np.ndarray, k: np.ndarray, log_error: np.ndarray, out, *,
               data: tuple[np.ndarray, np.ndarray] | None = None, title: str = "",
-              overwrite: bool = False) -> Path:  # fmt: skip
+              flagged: np.ndarray | None = None, overwrite: bool = False) -> Path:  # fmt: skip
     """Targets in the porosity–permeability plane coloured by log10 error (Fig. 16).
 
     Parameters
@@ -147,16 +147,24 @@ def error_map(phi: np.ndarray, k: np.ndarray, log_error: np.ndarray, out, *,
         log10 of the design error (the paper: MSE of porosity + MSE of k).
     data : (ndarray, ndarray), optional
         Porosity and permeability of the training data, drawn as a grey background.
+    flagged : ndarray of bool (n,), optional
+        Targets flagged outside the data's support, drawn as crosses.
     """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 5))
     if data is not None:
         idx = _subsample(len(data[0]), 20000)
         ax.scatter(data[0][idx], data[1][idx], s=2, color="0.8", label="training data")
-    sc = ax.scatter(phi, k, c=log_error, s=10, cmap="viridis_r")
+    out_mask = np.zeros(len(phi), bool) if flagged is None else np.asarray(flagged, bool)
+    lo, hi = float(np.min(log_error)), float(np.max(log_error))
+    sc = ax.scatter(phi[~out_mask], k[~out_mask], c=log_error[~out_mask], s=10,
+                    cmap="viridis_r", vmin=lo, vmax=hi)  # fmt: skip
+    if out_mask.any():
+        ax.scatter(phi[out_mask], k[out_mask], c=log_error[out_mask], s=18, marker="x",
+                   cmap="viridis_r", vmin=lo, vmax=hi, label="outside the support")  # fmt: skip
     fig.colorbar(sc, ax=ax, label="log10 error")
     ax.set(xlabel="target porosity", ylabel="target k [voxel²]", title=title or "design error")
-    if data is not None:
+    if data is not None or out_mask.any():
         ax.legend(loc="upper left", fontsize=8)
     return _save(fig, out, overwrite)
 
