@@ -12,8 +12,8 @@ from porestudio.errors import InputError
 def add_model_args(p: argparse.ArgumentParser) -> None:
     """MODEL positional, --device and --overwrite."""
     p.add_argument("model", metavar="MODEL", help="pVAE model folder (model.json + safetensors)")
-    p.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"],
-                   help="where the networks run")  # fmt: skip
+    p.add_argument("--device", default="auto", choices=["cpu", "cuda", "auto"],
+                   help="networks and 3D LBM runs; auto = CUDA when present")  # fmt: skip
     add_overwrite(p, "output file")
 
 

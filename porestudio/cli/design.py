@@ -65,7 +65,7 @@ def handle(args: argparse.Namespace) -> int:
     model = load_pvae(args.model, args.device)
     targets = read_targets(args, model.spec.voxel_size_m)
     cnn = load_cnn(args.cnn, args.device)
-    opts = DesignOptions()
+    opts = DesignOptions(physics_device=args.device)
     if args.steps is not None:
         opts = dataclasses.replace(opts, steps=int(args.steps))
     with progress_bar("reference", unit="sample") as bar:

@@ -53,7 +53,8 @@ def handle(args: argparse.Namespace) -> int:
     with progress_bar("interpolating") as bar:
         result = path(model, z0, z1, args.steps, args.method, surrogate=cnn, verify=args.verify,
                       threshold=args.threshold, progress=bar,
-                      boundary_mode=boundary_mode(model, args.mode))  # fmt: skip
+                      boundary_mode=boundary_mode(model, args.mode),
+                      physics_device=args.device)  # fmt: skip
     attrs = {"from": args.source, "to": args.dest, "model": str(args.model)}
     save_path(result, out, voxel_size_m=model.spec.voxel_size_m, attrs=attrs,
               overwrite=args.overwrite)  # fmt: skip

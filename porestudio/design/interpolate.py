@@ -139,6 +139,7 @@ def path(
     threshold: float = 0.5,
     progress: ProgressFn | None = None,
     boundary_mode: str = "kuhn",
+    physics_device: str = "cpu",
 ) -> InterpolationPath:
     """Decode a latent path and evaluate its properties.
 
@@ -162,6 +163,8 @@ def path(
         ``progress(done, total)``; raise Cancelled to stop.
     boundary_mode : {"kuhn", "periodic"}
         Side walls of the physics runs (as the training labels were computed).
+    physics_device : str
+        Device of LBM runs (3D models).
 
     Returns
     -------
@@ -190,7 +193,8 @@ def path(
     report(progress, 2, total)
     if verify == "physics":
         sub = scaled(progress, 2, 1, total)
-        phys = physics_properties(pores, model.spec, boundary_mode=boundary_mode, progress=sub)
+        phys = physics_properties(pores, model.spec, boundary_mode=boundary_mode,
+                                  device=physics_device, progress=sub)  # fmt: skip
         props.update({f"physics_{k}": v for k, v in phys.items() if k != "porosity"})
         report(progress, 3, total)
     return InterpolationPath(t, z, pores, props, method)
