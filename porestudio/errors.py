@@ -21,6 +21,10 @@ class OutputError(PorestudioError):
     """An output cannot be written (unwritable path, output equal to input, disk full)."""
 
 
+class BusyError(PorestudioError):
+    """A file is locked by another porestudio process (being written or labelled)."""
+
+
 class SolverError(PorestudioError):
     """A physics solver failed (instability, NaN, no convergence when required)."""
 

@@ -228,7 +228,7 @@ One process run ({info["total"]:.0f} s in all); both codes run back to back in i
 * Load average (1/5/15 min) {l0[0]:.2f}/{l0[1]:.2f}/{l0[2]:.2f} → {l1[0]:.2f}/{l1[1]:.2f}/{
         l1[2]:.2f}{busy}.
 * Versions: {versions(lb, info["git"])}.
-* porestudio: `porestudio.physics.lbm_cpu` (numba, sparse fluid-only D3Q19, fused pull
+* porestudio: `porestudio.physics.lbm.backend_cpu` (numba, sparse fluid-only D3Q19, fused pull
   stream-collide, {os.cpu_count()} cores); set-up = `build_lattice` (pull table).
 * {peer_line}
 

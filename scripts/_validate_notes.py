@@ -59,7 +59,7 @@ voxel centres (a signed distance, or grey value minus threshold); the wall on a
 fluid–solid link sits at ``t = phi(x) / (phi(x) − phi(x + c))`` of the link and the
 reflected population follows the central linear interpolation (CLI) of Ginzburg,
 Verhaeghe & d'Humières (2008), ``f_q(x) = f*_p(x) + κ (f*_p(x − c) − f*_q(x))``,
-``κ = (1 − 2t)/(1 + 2t)`` (`porestudio/physics/_subvoxel.py`). It is linear in the
+``κ = (1 − 2t)/(1 + 2t)`` (`porestudio/physics/lbm/subvoxel.py`). It is linear in the
 previous populations, so it runs as ghost-slot stencils on every backend (numba, torch,
 Triton table mode). With TRT its steady state is τ-independent like halfway
 bounce-back (rows "sub-voxel walls, τ = …"; the Bouzidi–Firdaouss–Lallemand rule drifted
@@ -75,7 +75,7 @@ with a 300-fold margin.
 `driving="pressure"` prescribes the density of the end layers with the Zou–He rule
 (default; Hecht & Harting's D3Q19 form with the transverse momentum correction), written
 as a linear stencil of the previous populations in ghost slots
-(`porestudio/physics/_pressure_ends.py`); the pressure sits on the end-cell centres, so
+(`porestudio/physics/lbm/pressure_ends.py`); the pressure sits on the end-cell centres, so
 the drop acts over L − 1 voxels. Anti-bounce-back ends (pressure on the end faces) stay
 as `pressure_bc="anti-bounce-back"`. The pressure rows compare both with periodic force
 driving: Zou–He leaves an end error of ~0.007 voxel in a straight channel (+0.011 % at
@@ -85,12 +85,12 @@ L = 64) against ~1.5 voxels for anti-bounce-back (+2.3 %).
 
 A run stops when the relative change of the superficial velocity — every component,
 relative to the driving one — stays below `tol` for three checks in a row
-(`porestudio/physics/_convergence.py`): a single small difference at the turning point of
+(`porestudio/physics/lbm/convergence.py`): a single small difference at the turning point of
 a pressure oscillation no longer stops a run early (it did at τ = 0.6 on the Berea crop,
 k off by 4e-4), and the off-diagonals of periodic runs converge with the diagonal. The
 automatic τ balances viscous relaxation in the pores (time ≈ k/(φν)) against pressure
 diffusion across the sample (≈ L²ν/(c_s² k)) with a Kozeny–Carman k
-(`porestudio/physics/_tau.py`): ν = 5 k_KC/(L √φ). On the 100³ Berea crop k_xx needs
+(`porestudio/physics/lbm/tau.py`): ν = 5 k_KC/(L √φ). On the 100³ Berea crop k_xx needs
 6,100 steps at the new τ = 0.54 against 21,000 at the earlier rule's 0.77 (same k to
 2e-5); sphere cells keep τ = 6.
 

@@ -38,6 +38,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--lbm-steps", type=int, default=1000, help="steps of the LBM rate run")
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "bench_label.md")
+    p.add_argument(
+        "--compare-with",
+        type=Path,
+        metavar="TREE",
+        help="a source tree of an earlier porestudio (e.g. `git archive` of a commit): the "
+        "default `porestudio label` (--axis all) and --axis z are timed side by side on it "
+        "and on this tree, alternating, each in a fresh process",
+    )
+    p.add_argument("--repeat", type=int, default=2, help="rounds of the side-by-side timing")
     return p.parse_args(argv)
 
 
@@ -65,6 +74,64 @@ def bench_campaign(src: Path, tmp: Path, workers: int) -> tuple[float, float]:
     summary = label_dataset(path, method="stokes2d", axes="z", workers=workers)
     total = time.perf_counter() - start
     return summary.samples_per_second, total
+
+
+_LABEL_RUN = """
+import json, sys, time
+from porestudio.physics.campaign import label_dataset
+axes = sys.argv[2]
+start, cpu = time.perf_counter(), time.process_time()
+s = label_dataset(sys.argv[1], axes=axes)  # the default command: workers, method auto
+wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+print(json.dumps({"rate": s.labelled / wall, "cpu_rate": s.labelled / cpu}))
+"""
+
+
+def bench_default_axes(src: Path, tmp: Path, trees: dict[str, Path], repeat: int) -> list[str]:
+    """`porestudio label` with --axis all and --axis z, per source tree, alternating."""
+    import json
+    import os
+    import subprocess
+
+    rates: dict[tuple[str, str], list[float]] = {}
+    cpu: dict[tuple[str, str], list[float]] = {}
+    for _ in range(repeat):
+        for axes in ("all", "z"):
+            for name, tree in trees.items():
+                path = tmp / f"default_{name}_{axes}.h5"
+                shutil.copyfile(src, path)
+                env = {**os.environ, "PYTHONPATH": str(tree)}
+                cmd = [sys.executable, "-c", _LABEL_RUN, str(path), axes]
+                out = subprocess.run(  # cwd: keep `python -c` from importing ./porestudio
+                    cmd, env=env, cwd=tmp, capture_output=True, text=True, check=True
+                )
+                got = json.loads(out.stdout.strip().splitlines()[-1])
+                rates.setdefault((name, axes), []).append(got["rate"])
+                cpu.setdefault((name, axes), []).append(got["cpu_rate"])
+                print(f"{name:>8} --axis {axes}: {got['rate']:.0f}/s wall, "
+                      f"{got['cpu_rate']:.0f}/s CPU", flush=True)  # fmt: skip
+    lines = [
+        "",
+        "| tree | `--axis all` (default) | `--axis z` | all / z (wall) | all / z (CPU) |",
+        "|---|---|---|---|---|",
+    ]
+    for name in trees:
+        w_all, w_z = max(rates[(name, "all")]), max(rates[(name, "z")])
+        c_all, c_z = max(cpu[(name, "all")]), max(cpu[(name, "z")])
+        lines.append(
+            f"| {name} | {w_all:.0f}/s wall, {c_all:.0f}/s CPU | {w_z:.0f}/s wall, "
+            f"{c_z:.0f}/s CPU | {w_all / w_z:.2f} | {c_all / c_z:.2f} |"
+        )
+    if len(trees) == 2:
+        (a, _), (b, _) = trees.items()
+        ratio = max(rates[(b, "all")]) / max(rates[(a, "all")])
+        ratio_cpu = max(cpu[(b, "all")]) / max(cpu[(a, "all")])
+        lines += [
+            "",
+            f"Default command (`--axis all`), {b} / {a}: {ratio:.1f}× faster (wall), "
+            f"{ratio_cpu:.1f}× less CPU time per sample.",
+        ]
+    return lines
 
 
 def bench_lbm_rate(tmp: Path, device: str, steps: int) -> list[str]:
@@ -155,6 +222,17 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmp_name)
         src = tmp / "squares.h5"
         generate_dataset(src, "squares", args.count, 7)
+        if args.compare_with is not None:
+            trees = {"before": args.compare_with.resolve(), "after": ROOT}
+            lines += [
+                "",
+                f"Default `porestudio label` on {args.count} squares (in-process on this "
+                f"machine, cold caches, best of {args.repeat}, runs alternating):",
+                *bench_default_axes(src, tmp, trees, args.repeat),
+                "",
+                "| what | engine | samples | rate | 48,831 samples |",
+                "|---|---|---|---|---|",
+            ]
         for workers in args.workers:
             rate, total = bench_campaign(src, tmp, workers)
             engine = "in-process" if workers <= 1 else f"pool of {workers}"

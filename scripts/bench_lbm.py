@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from _machine import bench_header  # noqa: E402
 
-from porestudio.physics.flow import FlowProblem  # noqa: E402
+from porestudio.physics.lbm.flow import FlowProblem  # noqa: E402
 from porestudio.physics.permeability import permeability  # noqa: E402
 
 LINES: list[str] = []
@@ -64,10 +64,10 @@ def sphere_cell(n: int = 64, c: float = 0.2) -> np.ndarray:
 
 def backend(device: str):
     if device == "cpu":
-        from porestudio.physics import lbm_cpu
+        from porestudio.physics.lbm import backend_cpu as lbm_cpu
 
         return lbm_cpu.run
-    from porestudio.physics import lbm_triton
+    from porestudio.physics.lbm import backend_triton as lbm_triton
 
     return lbm_triton.run
 
@@ -207,7 +207,7 @@ in 4.2 s against
 lbmpy's 6.9 s + 2.1 s code generation, and at τ = 1 in 30 s against 57 s (quiet machine).
 The brief's 84 s for lbmpy was at a slow-converging τ: the automatic τ
 (`permeability.auto_tau`) cuts the steps 9-fold for both codes. On the tight Berea crop
-the automatic τ (a viscous / pressure-diffusion balance, `porestudio/physics/_tau.py`) is
+the automatic τ (a viscous / pressure-diffusion balance, `porestudio/physics/lbm/tau.py`) is
 small; the earlier rule (ν = 0.075 φ d², `scripts/_legacy_tau.py`) is run beside it.
 """
     path.parent.mkdir(parents=True, exist_ok=True)

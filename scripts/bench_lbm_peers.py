@@ -35,7 +35,7 @@ from _machine import bench_header  # noqa: E402
 from _peer_doc import CHECK, MAGIC, TOL, C, N, Row, document, git_state, uptime  # noqa: E402
 
 from porestudio.atomic import atomic_path  # noqa: E402
-from porestudio.physics.flow import FlowProblem  # noqa: E402
+from porestudio.physics.lbm.flow import FlowProblem  # noqa: E402
 from porestudio.physics.permeability import FORCE_PER_NU, auto_tau  # noqa: E402
 
 MAX_STEPS = 40_000
@@ -56,8 +56,8 @@ def force_for(tau: float) -> float:
 
 def porestudio_run(pore: np.ndarray, tau: float, dtype: str, steps: int | None = None) -> Row:
     """Converged run (``steps`` None) or exactly ``steps`` steps of porestudio's CPU backend."""
-    from porestudio.physics.lattice import build_lattice
-    from porestudio.physics.lbm_cpu import run_lattice
+    from porestudio.physics.lbm.backend_cpu import run_lattice
+    from porestudio.physics.lbm.lattice import build_lattice
 
     load = os.getloadavg()[0]
     fixed = steps is not None

@@ -35,8 +35,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from _legacy_tau import legacy_tau  # noqa: E402
 
-from porestudio.physics import lbm_torch, lbm_triton  # noqa: E402
-from porestudio.physics.flow import FlowProblem  # noqa: E402
+from porestudio.physics.lbm import backend_torch as lbm_torch  # noqa: E402
+from porestudio.physics.lbm import backend_triton as lbm_triton  # noqa: E402
+from porestudio.physics.lbm.flow import FlowProblem  # noqa: E402
 
 DEVICE = "cuda"
 SIZES = {

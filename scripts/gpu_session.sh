@@ -47,7 +47,7 @@ EOF
 # the physics must import without the GUI / CLI extras (tqdm, pyvista, Qt are not needed)
 step import-check 60 "$PY" - <<'EOF'
 import sys
-import porestudio.physics.lbm_triton, porestudio.physics.permeability  # noqa: F401
+import porestudio.physics.lbm.backend_triton, porestudio.physics.permeability  # noqa: F401
 from porestudio.physics.device import resolve_device, triton_available
 heavy = [m for m in ("tqdm", "pyvista", "vtk", "PySide6", "pyqtgraph") if m in sys.modules]
 print("device:", resolve_device("auto"), "| triton:", triton_available(), "| heavy:", heavy)

@@ -83,12 +83,14 @@ CONFIGS: dict[str, dict] = {
 KINDS = {"pvae2d": "pvae", "cnn2d": "cnn", "pvae3d": "pvae", "cnn3d": "cnn"}
 
 
-def squares_set(path: Path, seed: int, count: int) -> Path:
-    """The square-pore set (generated and labelled along z when missing; resumable)."""
+def squares_set(path: Path, seed: int, count: int, label: int | None = None) -> Path:
+    """The square-pore set, generated when missing; its first ``label`` samples (default
+    all) labelled along z (resumable). Training uses every labelled sample."""
     if not path.exists():
         log.info("generating %d squares samples (seed %d) -> %s", count, seed, path)
-        generate_dataset("squares", path, count=count, seed=seed)
-    summary = label_dataset(path, axes="z", workers=2)
+        generate_dataset(path, "squares", count=count, seed=seed)
+    todo = range(min(count, label or count))
+    summary = label_dataset(path, axes="z", workers=2, indices=todo)
     log.info("labelled %s: %s", path.name, summary.to_dict())
     return path
 
@@ -142,6 +144,7 @@ def main() -> None:
     p.add_argument("--work-dir", type=Path, default=Path("~/.cache/porestudio/train").expanduser())
     p.add_argument("--out", type=Path, default=RESOURCES_DIR / "models")
     p.add_argument("--device", default="auto")
+    p.add_argument("--label-count", type=int, help="label only the first N squares samples")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--physics", type=int, default=200, help="structures solved per pVAE score")
     args = p.parse_args()
@@ -150,7 +153,8 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     for name in args.models:
         if name.endswith("2d"):
-            data = squares_set(args.data_dir / "squares.h5", SQUARES_SEED, SQUARES_COUNT)
+            data = squares_set(args.data_dir / "squares.h5", SQUARES_SEED, SQUARES_COUNT,
+                               args.label_count)  # fmt: skip
             fresh = squares_set(args.data_dir / "squares_heldout.h5", HELDOUT_SEED,
                                 HELDOUT_COUNT)  # fmt: skip
         else:

@@ -147,8 +147,8 @@ def pressure_driving(device):
     """Zou–He and anti-bounce-back pressure ends against periodic force driving."""
     import dataclasses
 
-    from porestudio.physics import lbm_cpu
-    from porestudio.physics.flow import FlowProblem
+    from porestudio.physics.lbm import backend_cpu as lbm_cpu
+    from porestudio.physics.lbm.flow import FlowProblem
 
     rng = np.random.default_rng(5)
     channel = np.zeros((1, 10, 64), bool)

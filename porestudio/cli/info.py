@@ -11,6 +11,8 @@ import numpy as np
 
 from porestudio.cli._common import examples
 from porestudio.errors import InputError
+from porestudio.formatting import format_value, header, tensor_lines
+from porestudio.physics.tensor import asymmetry_note, summarize, summary_lines
 
 _COLUMNS = ("count", "mean", "std", "min", "25%", "50%", "75%", "max")
 
@@ -76,6 +78,10 @@ def _dataset_info(path: Path, args: argparse.Namespace) -> int:
 
     if args.index is None:
         info = describe(path)
+        with open_dataset(path) as ds:
+            tensor = _tensor_overview(ds)
+        if tensor:
+            info["tensor"] = tensor
         print_json(info) if args.json else print(format_describe(info))
         return 0
     with open_dataset(path) as ds:
@@ -103,7 +109,29 @@ def _sample_properties(ds: Any, i: int) -> dict[str, Any]:
         if name == "permeability_lu" and ds.voxel_size_m is not None:
             k = np.asarray(values[i], dtype=float) * ds.voxel_size_m**2
             out["permeability_m2"] = {"value": _nan_to_none(k.tolist()), "unit": "m^2"}
+        if name == "permeability_lu":
+            out[name]["boundary_mode"] = ds.property_attrs(name).get("boundary_mode", "")
+            summary = summarize(np.asarray(values[i], dtype=float))
+            out[name]["tensor"] = None if summary is None else summary.to_dict()
     return out
+
+
+def _tensor_overview(ds: Any) -> dict[str, Any] | None:
+    """Asymmetry of the full tensors of a dataset (None without any)."""
+    if "permeability_lu" not in ds.property_names():
+        return None
+    k = np.asarray(ds.properties(["permeability_lu"])["permeability_lu"], dtype=float)
+    full = np.isfinite(k).all(axis=(1, 2))
+    if not full.any():
+        return None
+    asym = [summarize(t).asymmetry for t in k[full]]  # type: ignore[union-attr]
+    mode = str(ds.property_attrs("permeability_lu").get("boundary_mode", ""))
+    return {
+        "full_tensors": int(full.sum()),
+        "boundary_mode": mode,
+        "asymmetry_median": float(np.median(asym)),
+        "asymmetry_max": float(np.max(asym)),
+    }
 
 
 def _nan_to_none(v: Any) -> Any:
@@ -127,6 +155,15 @@ def format_describe(info: dict[str, Any]) -> str:
     ]
     if "label_status" in info:
         lines.append("labels    " + ", ".join(f"{k} {v}" for k, v in info["label_status"].items()))
+    t = info.get("tensor")
+    if t:
+        lines.append(
+            f"tensors   {t['full_tensors']} full ({t['boundary_mode'] or '?'} mode); asymmetry "
+            f"‖K−Kᵀ‖/‖K‖ median {format_value(t['asymmetry_median'], 2)}, "
+            f"max {format_value(t['asymmetry_max'], 2)}"
+        )
+        note = asymmetry_note(t["asymmetry_max"], t["boundary_mode"])
+        lines += [f"note      {note}"] if note else []
     stats = info["statistics"]
     if stats:
         width = max(len(n) for n in stats) + 2
@@ -141,21 +178,26 @@ def format_describe(info: dict[str, Any]) -> str:
 
 
 def _cell(v: Any) -> str:
-    if v is None:
-        return "-".rjust(12)
-    if isinstance(v, int):
-        return str(v).rjust(12)
-    return f"{v:.5g}".rjust(12)
+    return format_value(v).rjust(12)
 
 
 def format_sample(sample: dict[str, Any]) -> str:
     """Text rendering of one sample's properties and provenance."""
     lines = [f"sample {sample['index']} of {sample['count']}"]
     for name, entry in sample["properties"].items():
-        value = entry["value"]
+        value, unit = entry["value"], entry["unit"]
+        if isinstance(value, list) and np.shape(value) == (3, 3):
+            k = np.array([[np.nan if v is None else v for v in row] for row in value], dtype=float)
+            lines.append(header(name, unit) + " (rows and columns x, y, z):")
+            lines += tensor_lines(k)
+            if name == "permeability_lu":
+                lines += ["  " + x for x in summary_lines(k, unit, entry.get("boundary_mode", ""))]
+            continue
         if isinstance(value, list):
-            value = np.array2string(np.array(value, dtype=float), precision=6)
-        lines.append(f"{name}: {value} {entry['unit']}".rstrip())
+            value = ", ".join(format_value(v) for v in value)
+        elif isinstance(value, float) or value is None:
+            value = format_value(value)
+        lines.append(f"{header(name, unit)}: {value}")
     lines.append("provenance: " + json.dumps(sample["provenance"], indent=2, sort_keys=True))
     return "\n".join(lines)
 

@@ -32,27 +32,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("file", metavar="FILE.h5", help="porestudio HDF5 dataset")
     p.add_argument(
-        "--method",
-        choices=("auto", "lbm", "stokes2d"),
-        default="auto",
-        help="auto: exact extruded solver where the sample is extruded along the flow, LBM "
-        "otherwise (default)",
-    )
-    p.add_argument(
         "--tensor", action="store_true", help="full 3x3 tensor (off-diagonals of the --mode)"
     )
     p.add_argument(
-        "--axis", choices=("x", "y", "z", "all"), default="all", help="flow axis (default all)"
+        "--axis",
+        choices=("x", "y", "z", "all"),
+        default="all",
+        help="flow axis (default: %(default)s; an extruded sample costs one 2D check per "
+        "axis it does not percolate along)",
     )
-    p.add_argument(
-        "--mode",
-        choices=("kuhn", "periodic"),
-        default="kuhn",
-        help="side boundaries: kuhn (no-slip, plus free-slip for the tensor; the paper's) or "
-        "periodic (symmetric tensor; better for small CT cubes, see docs/datasets.md)",
-    )
-    p.add_argument("--collision", choices=("trt", "bgk"), default="trt", help="LBM collision")
-    p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu", help="LBM device")
+    from porestudio.cli._solver_args import add_solver_arguments
+
+    add_solver_arguments(p)
     p.add_argument(
         "--workers",
         type=int,
@@ -62,10 +53,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786"
     )
-    p.add_argument("--tol", type=float, default=1e-6, help="LBM convergence tolerance")
-    p.add_argument("--max-steps", type=int, metavar="N", help="LBM step limit per run")
     p.add_argument(
-        "--refine", type=int, default=4, help="sub-pixels per pixel of the extruded solver"
+        "--refine",
+        type=int,
+        default=4,
+        help="sub-pixels per pixel of the extruded solver (default: %(default)s)",
     )
     p.add_argument(
         "--si", action="store_true", help="also store permeability_m2 (needs the voxel size)"
@@ -93,17 +85,12 @@ def run(args: argparse.Namespace) -> int:
     with progress_bar("labelling", unit="sample") as bar:
         summary = label_dataset(
             args.file,
-            method=args.method,
+            solver=_solver(args),
             tensor=args.tensor,
             axes=args.axis,
-            device=args.device,
             workers=args.workers,
             scheduler=args.scheduler,
             progress=bar,
-            mode=args.mode,
-            collision=args.collision,
-            tol=args.tol,
-            max_steps=args.max_steps,
             refine=args.refine,
             si=args.si,
             retry_failed=args.retry_failed,
@@ -126,3 +113,10 @@ def run(args: argparse.Namespace) -> int:
     for index, message in summary.failures[:5]:
         print(f"  sample {index} failed: {message}", file=sys.stderr)
     return 0
+
+
+def _solver(args: argparse.Namespace):
+    """The validated SolverOptions of the flags (one set of rules for every command)."""
+    from porestudio.cli._solver_args import solver_from_args
+
+    return solver_from_args(args)

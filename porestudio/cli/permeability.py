@@ -28,15 +28,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("volume", metavar="VOLUME", help="TIFF stack, slice folder or FILE.h5[:INDEX]")
-    p.add_argument("--axis", default="all", choices=["x", "y", "z", "all"], help="flow axis")
-    p.add_argument("--tensor", action="store_true", help="also compute off-diagonal entries")
-    p.add_argument("--mode", default="kuhn", choices=["kuhn", "periodic"], help="side walls")
-    p.add_argument("--method", default="auto", choices=["auto", "lbm", "stokes2d"])
-    p.add_argument("--collision", default="trt", choices=["trt", "bgk"])
-    p.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
+    p.add_argument(
+        "--axis",
+        default="all",
+        choices=["x", "y", "z", "all"],
+        help="flow axis whose diagonal entry is computed (default: %(default)s)",
+    )
+    p.add_argument(
+        "--tensor", action="store_true", help="the full 3x3 tensor (off-diagonal entries too)"
+    )
     p.add_argument("--voxel-size", type=float, metavar="M", help="voxel edge in metres")
-    p.add_argument("--tol", type=float, default=1e-6, help="LBM convergence tolerance")
-    p.add_argument("--max-steps", type=int, metavar="N", help="LBM step limit per run")
+    from porestudio.cli._solver_args import add_solver_arguments
+
+    add_solver_arguments(p)
     p.add_argument(
         "--threshold",
         default="otsu",
@@ -55,16 +59,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Load the structure, compute, print."""
+    from porestudio.cli._solver_args import solver_from_args
     from porestudio.physics.permeability import permeability
 
+    solver = solver_from_args(args)  # a bad option is refused before the volume is read
     structure, label = load_input(args.volume, args.threshold)
     level_set = grey_walls(args.volume, structure) if args.subvoxel else None
-    with progress_bar("permeability") as bar:
+    with progress_bar("permeability", unit="‰") as bar:
         result = permeability(
-            structure, axes=args.axis, tensor=args.tensor, mode=args.mode,
-            method=args.method, collision=args.collision, device=args.device,
-            voxel_size_m=args.voxel_size, tol=args.tol, max_steps=args.max_steps,
-            progress=bar, level_set=level_set,
+            structure, axes=args.axis, tensor=args.tensor, voxel_size_m=args.voxel_size,
+            progress=bar, level_set=level_set, options=solver,
         )  # fmt: skip
     if args.json:
         print_json({"source": label, "shape_zyx": list(structure.shape), **result.to_dict()})
@@ -112,37 +116,31 @@ def grey_walls(spec: str, structure) -> np.ndarray:
 
 
 def format_table(result, label: str, shape: tuple[int, ...]) -> str:
-    """Human-readable table of a PermeabilityResult."""
+    """Human-readable table of a PermeabilityResult (units in the headers)."""
+    from porestudio.formatting import format_value, header
+    from porestudio.physics.tensor import summary_lines
+
     dx = result.voxel_size_m
     head = f"{label}: {'×'.join(map(str, shape[::-1]))} voxels (x×y×z), "
-    head += f"porosity {result.porosity:.4f}, voxel size "
-    head += f"{dx:.4g} m" if dx else "unknown (lattice units only; --voxel-size M)"
+    head += f"porosity {format_value(result.porosity)}, voxel size "
+    head += f"{format_value(dx)} m" if dx else "unknown (lattice units only; --voxel-size M)"
     lines = [head, f"method {result.method}, mode {result.mode}"]
-    cols = ["entry", "k [voxel²]"] + (["k [m²]", "k [D]", "k [mD]"] if dx else [])
+    cols = ["entry", header("k", "voxel²")]
+    cols += [header("k", "m²"), header("k", "D"), header("k", "mD")] if dx else []
     lines.append("  ".join(f"{c:>14}" for c in cols))
     for i, a in enumerate(AXES_XYZ):
         for j, b in enumerate(AXES_XYZ):
             v = result.k_lu[i, j]
             if np.isnan(v):
                 continue
-            row = [f"k_{a}{b}", f"{v:.6g}"]
+            row = [f"k_{a}{b}", format_value(v)]
             if dx:
                 m2 = result.k_m2[i, j]
-                row += [f"{m2:.6g}", f"{m2 / DARCY_M2:.6g}", f"{m2 / MILLIDARCY_M2:.6g}"]
+                row += [format_value(m2), format_value(m2 / DARCY_M2)]
+                row += [format_value(m2 / MILLIDARCY_M2)]
             lines.append("  ".join(f"{c:>14}" for c in row))
-    if result.tensor and not np.isnan(result.asymmetry):
-        lines.append(f"asymmetry ‖K−Kᵀ‖/‖K‖ = {result.asymmetry:.3g}")
-    for r in result.runs:
-        if r.method == "none":
-            lines.append(f"run {r.axis} {r.side_bc}: skipped ({r.note})")
-            continue
-        state = "converged" if r.converged else "NOT converged"
-        extra = f", {r.steps} steps, residual {r.residual:.2e}, {r.mflups:.1f} MFLUPS" * (
-            r.method == "lbm"
-        )
-        lines.append(
-            f"run {r.axis} {r.side_bc}: {r.method} {state}{extra}, {r.seconds:.2f} s"
-            + (f" ({r.note})" if r.note else "")
-        )
+    if result.tensor:
+        lines += summary_lines(result.k_lu, "voxel²", result.mode)
+    lines += [f"run {r.describe()}" for r in result.runs]
     lines += [f"note: {n}" for n in result.notes]
     return "\n".join(lines)

@@ -15,9 +15,9 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from porestudio.errors import Cancelled, InputError
+from porestudio.formatting import NOT_COMPUTED, format_value, header
 from porestudio.gui.feedback import report_error
 from porestudio.gui.jobs import JobManager
-from porestudio.gui.table_model import format_value
 from porestudio.gui.voxel_input import UNKNOWN_VOXEL_HINT, VoxelSizeInput
 from porestudio.structures.volume import Structure
 from porestudio.units import permeability_from_lattice, unit_label
@@ -39,20 +39,15 @@ def compute_permeability(
 ):
     """Worker: the permeability tensor of a structure (see physics.permeability).
 
-    ``device`` ("auto", "cpu", "cuda") is resolved here, so the solver always gets a
-    concrete device (torch was imported on the GUI thread at start-up).
+    The options go through the one set of solver rules
+    (:class:`~porestudio.physics.options.SolverOptions`); ``device`` ("auto", "cpu",
+    "cuda") is resolved there (torch was imported on the GUI thread at start-up).
     """
-    from porestudio.physics.device import resolve_device
+    from porestudio.physics.options import SolverOptions
     from porestudio.physics.permeability import permeability
 
-    return permeability(
-        structure,
-        tensor=tensor,
-        mode=mode,
-        method=method,
-        device=resolve_device(device),
-        progress=progress,
-    )
+    options = SolverOptions(mode=mode, method=method, device=device)
+    return permeability(structure, tensor=tensor, options=options, progress=progress)
 
 
 def save_permeability(path: str, index: int, result: Any, mode: str) -> str:
@@ -134,13 +129,20 @@ class PropertiesPanel(QtWidgets.QWidget):
     def _build_permeability(self) -> QtWidgets.QGroupBox:
         box = QtWidgets.QGroupBox("Permeability")
         grid = QtWidgets.QGridLayout(box)
+        from porestudio.physics.options import HELP, METHODS, MODES
+
         self.tensor_box = QtWidgets.QCheckBox("Full tensor")
-        self.tensor_box.setToolTip("Off: the three diagonal components; on: all nine")
+        self.tensor_box.setToolTip(
+            "Off: the three diagonal components; on: all nine (the sides switch to the "
+            "mode docs/datasets.md recommends for the sample's size)"
+        )
+        self.tensor_box.toggled.connect(self._recommend_mode)
         self.mode_box = QtWidgets.QComboBox()
-        self.mode_box.addItems(["kuhn", "periodic"])
-        self.mode_box.setToolTip("kuhn: walled sides (paper); periodic: periodic sides")
+        self.mode_box.addItems(list(MODES))
+        self.mode_box.setToolTip(HELP["mode"])
         self.method_box = QtWidgets.QComboBox()
-        self.method_box.addItems(["auto", "lbm", "stokes2d"])
+        self.method_box.addItems(list(METHODS))
+        self.method_box.setToolTip(HELP["method"])
         self.unit_box = QtWidgets.QComboBox()
         for text, unit in UNIT_CHOICES:
             self.unit_box.addItem(text, unit)
@@ -224,6 +226,7 @@ class PropertiesPanel(QtWidgets.QWidget):
             self.voxel_input.hide()
             return
         self._show_voxel()
+        self._recommend_mode()
         self.jobs.submit(
             "summary",
             morphology_summary,
@@ -282,6 +285,14 @@ class PropertiesPanel(QtWidgets.QWidget):
         self.fields["surface"].setText(surface)
 
     # --- permeability ------------------------------------------------------------------
+    def _recommend_mode(self) -> None:
+        """With the full tensor on, pick the sides docs/datasets.md recommends for the size."""
+        if not self.tensor_box.isChecked() or self.structure is None:
+            return
+        from porestudio.physics.tensor import recommended_mode
+
+        self.mode_box.setCurrentText(recommended_mode(self.structure.pore))
+
     def compute(self) -> None:
         """Start the permeability computation of the shown structure."""
         if self.structure is None:
@@ -343,11 +354,17 @@ class PropertiesPanel(QtWidgets.QWidget):
         self.result = result
         self.save_button.setEnabled(result is not None and self.origin is not None)
         self._show_tensor()
-        self.run_info.setText(_describe_runs(result) if result is not None else "")
+        self.run_info.setText(self._describe(result) if result is not None else "")
+
+    def _describe(self, result: Any) -> str:
+        vox = self.structure.voxel_size_m if self.structure is not None else None
+        return describe_result(result, self.unit, vox)
 
     def _unit_changed(self) -> None:
         self._unit = str(self.unit_box.currentData())
         self._show_tensor()
+        if self.result is not None:
+            self.run_info.setText(self._describe(self.result))
         self.unit_changed.emit(self.unit)
 
     @property
@@ -374,7 +391,10 @@ class PropertiesPanel(QtWidgets.QWidget):
         if unit != "lu" and vox is None:
             unit = "lu"
         shown = np.asarray(permeability_from_lattice(k, unit, vox))
-        self.tensor_table.setToolTip(f"permeability [{unit_label(unit)}], rows/columns x, y, z")
+        self.tensor_table.setToolTip(
+            f"{header('permeability', unit_label(unit))}, rows/columns x, y, z; "
+            f"{NOT_COMPUTED} = not computed, 0 = no connected pore path"
+        )
         for i in range(3):
             for j in range(3):
                 item = QtWidgets.QTableWidgetItem(format_value(float(shown[i, j])))
@@ -399,11 +419,18 @@ class PropertiesPanel(QtWidgets.QWidget):
         )
 
 
-def _describe_runs(result: Any) -> str:
-    """One line per flow run: axis, method, steps, convergence, time."""
-    lines = [f"method {result.method}, porosity {result.porosity:.4f}"]
-    for run in getattr(result, "runs", ()):
-        state = "converged" if run.converged else "NOT converged"
-        lines.append(f"{run.axis}: {run.backend}, {run.steps} steps, {state}, {run.seconds:.2f} s")
+def describe_result(result: Any, unit: str = "lu", voxel_size_m: float | None = None) -> str:
+    """Method, porosity, the tensor's principal axes (full tensor) and one line per run
+    naming its boundary mode (skipped runs say "skipped" and why)."""
+    from porestudio.physics.tensor import summary_lines
+
+    lines = [f"method {result.method}, mode {result.mode}, porosity "
+             f"{format_value(result.porosity)}"]  # fmt: skip
+    if result.tensor:
+        if unit != "lu" and voxel_size_m is None:
+            unit = "lu"
+        k = np.asarray(permeability_from_lattice(result.k_lu, unit, voxel_size_m))
+        lines += summary_lines(k, unit_label(unit), result.mode)
+    lines += [run.describe() for run in getattr(result, "runs", ())]
     lines += list(getattr(result, "notes", ()))
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from PySide6 import QtCore
 
+from porestudio.formatting import NOT_COMPUTED, format_value, header
 from porestudio.units import permeability_from_lattice, unit_label
 
 _AXES = "xyz"
@@ -38,7 +39,7 @@ class Column:
     @property
     def header(self) -> str:
         """Header text (name and unit)."""
-        return f"{self.name} [{self.unit}]" if self.unit else self.name
+        return header(self.name, self.unit)
 
     def text(self, value: Any) -> str:
         """Cell text of one of this column's values."""
@@ -100,7 +101,8 @@ def load_table(path: str | Path) -> DatasetTable:
 
 _RIGHT = int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
 
-STATUS_LABELS = {0: "—", 1: "ok", 2: "failed"}
+STATUS_LABELS = {0: NOT_COMPUTED, 1: "ok", 2: "failed"}
+_K_TIP = "permeability along {a}; " + NOT_COMPUTED + " = not computed, 0 = no connected pore path"
 """Display text of the ``label_status`` codes (0 not labelled, 1 ok, 2 failed)."""
 
 
@@ -167,7 +169,7 @@ def _permeability_columns(k_lu: np.ndarray, unit: str, voxel_size_m: float | Non
         unit = "lu"
     diag = np.asarray(permeability_from_lattice(k_lu, unit, voxel_size_m))
     return [
-        Column(f"k_{a}{a}", diag[:, i, i], unit_label(unit), f"permeability along {a}")
+        Column(f"k_{a}{a}", diag[:, i, i], unit_label(unit), _K_TIP.format(a=a))
         for i, a in enumerate(_AXES)
     ]
 
@@ -325,17 +327,3 @@ def sort_order(values: np.ndarray, descending: bool = False) -> np.ndarray:
         order = order[::-1]
     empty = text[order] == ""
     return np.concatenate([order[~empty], order[empty]]).astype(np.int64)
-
-
-def format_value(value: Any) -> str:
-    """Cell text of a property value."""
-    if isinstance(value, float | np.floating):
-        if np.isnan(value):
-            return "—"
-        magnitude = abs(float(value))
-        if magnitude != 0 and (magnitude < 1e-3 or magnitude >= 1e5):
-            return f"{float(value):.4g}"
-        return f"{float(value):.4f}"
-    if isinstance(value, bytes):
-        return value.decode(errors="replace")
-    return str(value)

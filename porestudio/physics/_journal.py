@@ -16,11 +16,11 @@ import json
 import logging
 import math
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from porestudio.errors import InputError, OutputError
+from porestudio.errors import OutputError
 
 log = logging.getLogger(__name__)
 
@@ -135,52 +135,18 @@ class Journal:
             self._fh = None
 
 
-@contextlib.contextmanager
-def campaign_lock(dataset: str | os.PathLike) -> Iterator[Path]:
+def campaign_lock(dataset: str | os.PathLike) -> contextlib.AbstractContextManager:
     """Hold the one-writer lock of ``dataset`` for the duration of the block.
 
-    The lock file holds the owner's pid and is removed on release.
+    The lock file holds the owner's pid and is removed on release (:mod:`porestudio.locks`).
 
     Raises
     ------
-    InputError
+    BusyError
         Another process is labelling the same file.
     OutputError
         The lock file cannot be created (read-only folder).
     """
-    path = lock_path(dataset)
-    fd = _acquire(path, dataset)
-    try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield path
-    finally:
-        with contextlib.suppress(OSError):
-            path.unlink()
-        os.close(fd)  # closing releases the flock
+    from porestudio.locks import exclusive_lock
 
-
-def _acquire(path: Path, dataset: str | os.PathLike) -> int:
-    import fcntl
-
-    while True:
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise OutputError(f"cannot create the lock file {path}: {exc.strerror or exc}") from exc
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            owner = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
-            os.close(fd)
-            raise InputError(
-                f"{Path(dataset).name} is being labelled by another process (pid {owner}); "
-                "wait for it to finish or stop it"
-            ) from None
-        try:
-            same = os.stat(path).st_ino == os.fstat(fd).st_ino
-        except FileNotFoundError:
-            same = False
-        if same:
-            return fd
-        os.close(fd)  # the previous owner removed the file meanwhile: lock the new one
+    return exclusive_lock(lock_path(dataset), Path(dataset).name, "labelled")

@@ -10,10 +10,10 @@ homogenised medium, ``ν ⟨u⟩ = K (F e_j − ∇P)``, links the three runs:
 ``K_slip = ν U G⁻¹``.
 
 ``∇P`` comes from the wall momentum exchange ``W`` (``FlowResult.wall_force_xyz``,
-:func:`porestudio.physics.lattice.boundary_momentum` over the specular links). For the
+:func:`porestudio.physics.lbm.lattice.boundary_momentum` over the specular links). For the
 walls normal to axis ``i``, ``W_i = A_lo p_lo − A_hi p_hi``, where ``A`` is the
 pressure-weighted fluid area of each wall
-(:func:`porestudio.physics.lattice.specular_wall_areas`: faces whose reflected link
+(:func:`porestudio.physics.lbm.lattice.specular_wall_areas`: faces whose reflected link
 lands on solid carry no fluid pressure) and ``p`` the mean pressure of its wall layer.
 The rest-state part ``(A_lo − A_hi) / 3`` is subtracted exactly, leaving the dynamic
 part; with a linear mean pressure ``p = p̄ + ∂_i P (x_i − x̄_i)`` about the fluid
@@ -34,8 +34,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from porestudio.physics.flow import FlowResult
-from porestudio.physics.lattice import specular_wall_areas
+from porestudio.physics.lbm.flow import FlowResult
+from porestudio.physics.lbm.lattice import specular_wall_areas
 from porestudio.units import AXES_XYZ, array_axis, xyz_index
 
 

@@ -18,35 +18,41 @@ from typing import Any
 import numpy as np
 
 from porestudio.errors import InputError, PorestudioError
+from porestudio.physics.options import SolverOptions, solver_options
 from porestudio.units import AXES_XYZ, array_axis, xyz_index
 
 log = logging.getLogger(__name__)
 
 STATUS_NONE, STATUS_OK, STATUS_FAILED = 0, 1, 2
-METHODS = ("auto", "lbm", "stokes2d")
+
+Item = tuple[int, str, np.ndarray, tuple[str, int] | None]
+"""What a worker gets per sample: (index, "section" | "volume", array, (axis, length))."""
 
 
 @dataclasses.dataclass(frozen=True)
 class LabelOptions:
-    """What to compute for each sample (see :func:`porestudio.physics.campaign.label_dataset`)."""
+    """What to compute for each sample (see :func:`porestudio.physics.campaign.label_dataset`).
 
-    method: str = "auto"
+    ``solver`` holds the solver rules (:class:`~porestudio.physics.options.SolverOptions`);
+    ``method``, ``mode``, ``collision``, ``device`` and ``tol`` read through to it.
+    """
+
+    solver: SolverOptions = SolverOptions()
     tensor: bool = False
     axes: tuple[str, ...] = AXES_XYZ
-    device: str = "cpu"
-    mode: str = "kuhn"
-    collision: str = "trt"
-    tol: float = 1e-6
-    max_steps: int | None = None
     refine: int = 4
     voxel_size_m: float | None = None
 
+    method = property(lambda self: self.solver.method)
+    mode = property(lambda self: self.solver.mode)
+    collision = property(lambda self: self.solver.collision)
+    device = property(lambda self: self.solver.device)
+    tol = property(lambda self: self.solver.tol)
+
     @property
-    def section_axis(self) -> str | None:
-        """The axis an extruded sample can be labelled along by the 2D solver, if any."""
-        if self.method == "lbm" or self.tensor or len(self.axes) != 1:
-            return None
-        return self.axes[0]
+    def sections(self) -> bool:
+        """Whether an extruded sample is sent as its 2D section (no LBM needed for it)."""
+        return self.solver.method != "lbm" and not self.tensor
 
     @property
     def section_side(self) -> str:
@@ -61,69 +67,64 @@ class LabelOptions:
         return np.array([(r, r) for r in idx])
 
 
-def make_options(**kwargs: Any) -> LabelOptions:
-    """Validated :class:`LabelOptions` (``axes`` may be ``"all"`` or one axis name)."""
-    axes = kwargs.pop("axes", "all")
+def make_options(*, axes: Any = "all", tensor: bool = False, refine: int = 4,
+                 voxel_size_m: float | None = None, **solver: Any) -> LabelOptions:  # fmt: skip
+    """Validated :class:`LabelOptions`; ``solver`` keywords build the SolverOptions.
+
+    ``axes`` may be ``"all"``, one axis name or a tuple of them.
+    """
     axes = AXES_XYZ if axes in ("all", None) else ((axes,) if isinstance(axes, str) else axes)
     for a in axes:
         xyz_index(a)  # raises InputError on a bad name
     axes = tuple(a for a in AXES_XYZ if a in axes)
-    opts = LabelOptions(axes=axes, **kwargs)
-    if opts.method not in METHODS:
-        raise InputError(f"unknown method {opts.method!r}; use auto, lbm or stokes2d")
-    if opts.mode not in ("kuhn", "periodic"):
-        raise InputError(f"unknown boundary mode {opts.mode!r}; use kuhn or periodic")
-    if opts.collision not in ("trt", "bgk"):
-        raise InputError(f"unknown collision {opts.collision!r}; use trt or bgk")
-    if opts.device not in ("cpu", "cuda", "auto") and not opts.device.startswith("cuda:"):
-        raise InputError(f"unknown device {opts.device!r}; use cpu, cuda or auto")
-    if opts.method == "stokes2d" and opts.section_axis is None:
+    opts = LabelOptions(solver_options(**solver), bool(tensor), axes, int(refine), voxel_size_m)
+    if opts.method == "stokes2d" and (opts.tensor or len(opts.axes) != 1):
         raise InputError(
             "the stokes2d method labels one flow axis, without tensor: give --axis x, y or z"
         )
     if opts.tensor and len(opts.axes) != 3:
         raise InputError("a full tensor needs all three axes (--axis all)")
-    if not (opts.tol > 0):
-        raise InputError(f"tolerance must be positive; got {opts.tol!r}")
-    if opts.max_steps is not None and opts.max_steps < 1:
-        raise InputError(f"max_steps must be a positive integer; got {opts.max_steps!r}")
     return opts
 
 
-def section_of(pore: np.ndarray, axis: str) -> np.ndarray | None:
-    """The 2D section normal to ``axis`` if ``pore`` is extruded along it, else None."""
-    ax = array_axis(axis)
-    first = np.take(pore, [0], axis=ax)
-    if not (pore == first).all():
-        return None
-    return np.ascontiguousarray(np.squeeze(first, axis=ax))
+def extrusion_axis(pore: np.ndarray, prefer: tuple[str, ...] = AXES_XYZ) -> str | None:
+    """An axis ``pore`` is extruded along (``prefer`` first), or None."""
+    from porestudio.structures.morphology import is_extruded
+
+    order = [*prefer, *(a for a in AXES_XYZ if a not in prefer)]
+    for axis in order:
+        if pore.shape[array_axis(axis)] > 1 and is_extruded(pore, axis):
+            return axis
+    return None
 
 
-def payload(index: int, pore: np.ndarray, options: LabelOptions) -> tuple[int, str, np.ndarray]:
+def payload(index: int, pore: np.ndarray, options: LabelOptions) -> Item:
     """What is sent to a worker: the 2D section of an extruded sample, else the volume."""
-    axis = options.section_axis
-    if axis is not None:
-        section = section_of(pore, axis)
-        if section is not None:
-            return (index, "section", section)
-    return (index, "volume", np.ascontiguousarray(pore))
+    if options.sections:
+        axis = extrusion_axis(pore, options.axes)
+        if axis is not None:
+            ax = array_axis(axis)
+            section = np.ascontiguousarray(np.take(pore, 0, axis=ax))
+            return (index, "section", section, (axis, int(pore.shape[ax])))
+    return (index, "volume", np.ascontiguousarray(pore), None)
 
 
-def label_batch(
-    items: list[tuple[int, str, np.ndarray]], options: LabelOptions
-) -> list[dict[str, Any]]:
+def label_batch(items: list[Item], options: LabelOptions) -> list[dict[str, Any]]:
     """Label a batch of samples (runs in a worker); one record per sample, never raises."""
-    return [label_one(i, kind, array, options) for i, kind, array in items]
+    return [label_one(*item, options) for item in items]
 
 
-def label_one(index: int, kind: str, array: np.ndarray, options: LabelOptions) -> dict:
+def label_one(
+    index: int, kind: str, array: np.ndarray, extrusion: tuple[str, int] | None,
+    options: LabelOptions,
+) -> dict:  # fmt: skip
     """Label one sample; failures become a record with status 2 and the reason."""
     start = time.perf_counter()
     rec: dict[str, Any] = {"i": int(index), "porosity": float(np.count_nonzero(array) / array.size)}
     k = np.full((3, 3), np.nan)
     try:
-        if kind == "section":
-            method = _label_section(array, options, k)
+        if kind == "section" and extrusion is not None:
+            method = _label_section(array, extrusion, options, k)
         else:
             method = _label_volume(array, options, k)
         status, message = STATUS_OK, ""
@@ -146,27 +147,56 @@ def label_one(index: int, kind: str, array: np.ndarray, options: LabelOptions) -
     return rec
 
 
-def _label_section(section: np.ndarray, options: LabelOptions, k: np.ndarray) -> str:
+def _label_section(
+    section: np.ndarray, extrusion: tuple[str, int], options: LabelOptions, k: np.ndarray
+) -> str:
+    """An extruded sample from its section: one 2D labelling decides every axis.
+
+    Along the extrusion axis the exact 2D Stokes solver gives ``k``; an in-plane axis the
+    section does not percolate along (8-connected in 2D = 18-connected in 3D) has
+    ``k = 0`` at no cost; only an in-plane axis that percolates needs the LBM volume.
+    """
+    from porestudio.structures.morphology import percolates
+
+    axis, length = extrusion
+    if section.all():
+        raise InputError("the structure is all pore: the permeability is unbounded")
+    slab = np.expand_dims(section, array_axis(axis))
+    perc = dict(zip(AXES_XYZ, percolates(slab, 18), strict=True))
+    methods, lbm_axes = set(), []
+    for a in options.axes:
+        i = xyz_index(a)
+        if not perc[a]:
+            k[i, i] = 0.0
+        elif a == axis:
+            k[i, i] = _section_k(section, options)
+            methods.add("stokes2d")
+        else:
+            lbm_axes.append(a)
+    if lbm_axes:
+        volume = np.repeat(slab, length, axis=array_axis(axis))
+        methods.add(_label_volume(volume, options, k, tuple(lbm_axes)))
+    return "+".join(sorted(methods)) or "none"
+
+
+def _section_k(section: np.ndarray, options: LabelOptions) -> float:
     from porestudio.physics.stokes2d import extruded_permeability
 
-    a = xyz_index(options.section_axis or "z")
-    k[a, a] = extruded_permeability(section, refine=options.refine, side=options.section_side)
-    return "stokes2d"
+    return extruded_permeability(section, refine=options.refine, side=options.section_side)
 
 
-def _label_volume(pore: np.ndarray, options: LabelOptions, k: np.ndarray) -> str:
+def _label_volume(
+    pore: np.ndarray, options: LabelOptions, k: np.ndarray, axes: tuple[str, ...] | None = None
+) -> str:
     if options.method == "stokes2d":
         raise InputError(
-            f"not extruded along {options.section_axis}: the stokes2d method needs an "
-            "extruded structure (use method auto or lbm)"
+            "not extruded: the stokes2d method needs an extruded structure (use method auto or lbm)"
         )
     from porestudio.physics.permeability import permeability
 
-    kwargs: dict[str, Any] = {"max_steps": options.max_steps} if options.max_steps else {}
     result = permeability(
-        np.asarray(pore, dtype=bool), axes=options.axes, tensor=options.tensor,
-        mode=options.mode, method=options.method, collision=options.collision,
-        device=options.device, tol=options.tol, **kwargs,
+        np.asarray(pore, dtype=bool), axes=axes or options.axes, tensor=options.tensor,
+        options=options.solver,
     )  # fmt: skip
     bad = [run for run in result.runs if not run.converged]
     if bad:
@@ -175,7 +205,8 @@ def _label_volume(pore: np.ndarray, options: LabelOptions, k: np.ndarray) -> str
             f"not converged along {run.axis} ({run.side_bc} sides) after {run.steps} steps "
             f"(residual {run.residual:.2e} > tol {options.tol:g})"
         )
-    k[:] = np.asarray(result.k_lu, dtype=float)
+    computed = ~np.isnan(np.asarray(result.k_lu, dtype=float))
+    k[computed] = np.asarray(result.k_lu, dtype=float)[computed]
     return str(result.method)
 
 

@@ -11,7 +11,15 @@ from typing import Any
 
 import numpy as np
 
+from porestudio.physics.tensor import TensorSummary, summarize
 from porestudio.units import DARCY_M2, permeability_from_lattice
+
+SIDE_NAMES = {
+    "noslip": "no-slip sides",
+    "freeslip": "free-slip sides",
+    "periodic": "periodic sides",
+}
+"""The boundary mode of a run in words."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,9 +52,28 @@ class RunInfo:
     backend: str = ""
     note: str = ""
 
+    @property
+    def boundary(self) -> str:
+        """The run's boundary mode in words (e.g. "no-slip sides")."""
+        return SIDE_NAMES.get(self.side_bc, self.side_bc)
+
+    def describe(self) -> str:
+        """One line: axis, boundary mode, and what ran (or "skipped" and why)."""
+        where = f"{self.axis} ({self.boundary})"
+        if self.method == "none":
+            return f"{where}: skipped ({self.note})"
+        note = f" ({self.note})" if self.note else ""
+        if self.method != "lbm":
+            return f"{where}: {self.method}, {self.seconds:.2f} s{note}"
+        state = "converged" if self.converged else "NOT converged"
+        return (
+            f"{where}: lbm {self.backend}, {self.steps} steps, {state} (residual "
+            f"{self.residual:.1e}), {self.seconds:.2f} s, {self.mflups:.1f} MFLUPS{note}"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary."""
-        return dataclasses.asdict(self)
+        return {**dataclasses.asdict(self), "boundary": self.boundary}
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -88,11 +115,13 @@ class PermeabilityResult:
     @property
     def asymmetry(self) -> float:
         """‖K − Kᵀ‖ / ‖K‖ (Frobenius); NaN unless the full tensor was computed."""
-        k = self.k_lu
-        if np.isnan(k).any():
-            return float("nan")
-        norm = np.linalg.norm(k)
-        return float(np.linalg.norm(k - k.T) / norm) if norm > 0 else 0.0
+        s = self.principal
+        return float("nan") if s is None else s.asymmetry
+
+    @property
+    def principal(self) -> TensorSummary | None:
+        """Asymmetry, principal values [voxel²] and directions; None without a full tensor."""
+        return summarize(self.k_lu)
 
     @property
     def k_darcy(self) -> np.ndarray | None:
@@ -111,6 +140,8 @@ class PermeabilityResult:
             "k_m2": None if self.k_m2 is None else _jsonable(self.k_m2),
             "k_darcy": None if self.k_darcy is None else _jsonable(self.k_darcy),
             "asymmetry": None if np.isnan(self.asymmetry) else self.asymmetry,
+            "eigenvalues_lu": None if self.principal is None else self.principal.eigenvalues,
+            "principal_directions": None if self.principal is None else self.principal.directions,
             "runs": [r.to_dict() for r in self.runs],
             "notes": list(self.notes),
         }

@@ -10,10 +10,13 @@ One process at a time may label a file (an ``flock`` on ``FILE.h5.labels.lock``)
 Execution engines: a :class:`concurrent.futures.ProcessPoolExecutor` (default), a Dask
 distributed cluster (``scheduler="tcp://host:8786"`` or a ``distributed.Client``), or the
 calling process (``workers=0``; always for ``device="cuda"``). The client reads the HDF5
-file and is its only writer; workers receive sample arrays in batches. Samples extruded
-along the single requested axis are sent as their 2D section and labelled by the exact
-extruded-Stokes solver (:mod:`porestudio.physics.stokes2d`); others go through
-:func:`porestudio.physics.permeability.permeability`.
+file and is its only writer; workers receive sample arrays in batches. Extruded samples
+(without ``tensor`` or ``method="lbm"``) are sent as their 2D section: one 2D
+connected-component labelling decides percolation along every axis (k = 0 where the
+section does not connect the two faces), the exact extruded-Stokes solver
+(:mod:`porestudio.physics.stokes2d`) gives k along the extrusion axis, and only an
+in-plane axis that percolates needs an LBM run; other samples go through
+:func:`porestudio.physics.permeability.permeability` (one labelling per volume).
 
 Properties written: ``porosity`` (n,), ``permeability_lu`` (n, 3, 3) in (x, y, z) order
 [voxel²], NaN where not computed, optionally ``permeability_m2`` (n, 3, 3) [m²],
@@ -38,11 +41,13 @@ from porestudio.physics._journal import Journal, campaign_lock, journal_path
 from porestudio.physics._labelling import (
     STATUS_FAILED,
     STATUS_OK,
+    Item,
     LabelOptions,
     label_batch,
     make_options,
     payload,
 )
+from porestudio.physics.options import SolverOptions, solver_options
 from porestudio.progress import ProgressFn, report
 from porestudio.structures.naming import require_exists
 
@@ -128,6 +133,7 @@ def label_dataset(
     flush_seconds: float = 300.0,
     batch_size: int | None = None,
     indices: np.ndarray | list[int] | None = None,
+    solver: SolverOptions | None = None,
 ) -> LabelSummary:
     """Label every sample of a dataset that lacks porosity or the requested permeability.
 
@@ -173,6 +179,9 @@ def label_dataset(
     indices : sequence of int, optional
         Label only these samples (those among them still lacking values); others are
         counted as skipped.
+    solver : SolverOptions, optional
+        All solver options at once (:mod:`porestudio.physics.options`); when given, it
+        replaces ``method``, ``device``, ``mode``, ``collision``, ``tol`` and ``max_steps``.
 
     Returns
     -------
@@ -190,14 +199,14 @@ def label_dataset(
     """
     from porestudio.structures.dataset import open_dataset
 
-    options = make_options(
-        method=method, tensor=tensor, axes=axes, device=device, mode=mode,
-        collision=collision, tol=tol, max_steps=max_steps, refine=refine,
-    )  # fmt: skip
-    if device != "cpu":
-        from porestudio.physics.device import resolve_device
-
-        options = dataclasses.replace(options, device=resolve_device(device))
+    if solver is None:
+        solver = solver_options(
+            method=method, device=device, mode=mode, collision=collision, tol=tol,
+            max_steps=max_steps,
+        )  # fmt: skip
+    options = make_options(axes=axes, tensor=tensor, refine=refine, **solver.to_dict())
+    if options.device != "cpu":
+        options = dataclasses.replace(options, solver=options.solver.resolved())
     if batch_size is not None and (isinstance(batch_size, bool) or int(batch_size) < 1):
         raise InputError(f"batch_size must be a positive integer; got {batch_size!r}")
     path = Path(path)
@@ -268,10 +277,10 @@ class _Campaign:
             self.seconds = time.perf_counter() - start
         self._flush()
 
-    def _batches(self, todo: np.ndarray) -> Iterator[list[tuple[int, str, np.ndarray]]]:
+    def _batches(self, todo: np.ndarray) -> Iterator[list[Item]]:
         from porestudio.structures.dataset import open_dataset
 
-        sections: list[tuple[int, str, np.ndarray]] = []
+        sections: list[Item] = []
         with open_dataset(self.path) as ds:
             for indices in _read_blocks(todo):
                 block = ds.pores(int(indices[0]), int(indices[-1]) + 1)

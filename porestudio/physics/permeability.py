@@ -35,7 +35,7 @@ on a one-voxel slab (the flow is two-dimensional).
 
 Relaxation time: TRT with Λ = 3/16 makes ``k`` independent of τ (to 1e-4 at tol 1e-6),
 so the default τ is the one expected to converge fastest (:func:`auto_tau`, module
-:mod:`porestudio.physics._tau`: ν balances viscous relaxation in the pores against
+:mod:`porestudio.physics.lbm.tau`: ν balances viscous relaxation in the pores against
 pressure diffusion across the sample, with a Kozeny–Carman estimate of k).
 BGK (``collision="bgk"``, as in the paper) uses τ = 1; its k depends on τ.
 """
@@ -47,14 +47,15 @@ import logging
 from typing import Any
 
 import numpy as np
-from scipy import ndimage
 
 from porestudio.errors import InputError
 from porestudio.physics._kuhn import kuhn_off_diagonals
 from porestudio.physics._results import PermeabilityResult, RunInfo, build_result
-from porestudio.physics._tau import auto_tau
-from porestudio.physics.flow import FlowProblem, FlowResult
-from porestudio.progress import ProgressFn, scaled
+from porestudio.physics.lbm.flow import FlowProblem, FlowResult
+from porestudio.physics.lbm.tau import auto_tau
+from porestudio.physics.options import SolverOptions, solver_options
+from porestudio.progress import ProgressFn, report, scaled
+from porestudio.structures.morphology import is_extruded, percolates
 from porestudio.structures.volume import Structure
 from porestudio.units import (
     AXES_XYZ,
@@ -63,31 +64,28 @@ from porestudio.units import (
     xyz_index,
 )
 
-__all__ = ["PermeabilityResult", "RunInfo", "auto_tau", "permeability"]
+__all__ = ["PermeabilityResult", "RunInfo", "SolverOptions", "auto_tau", "permeability"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TAU_BGK: float = 1.0
 """τ of BGK runs (k depends on τ with BGK)."""
+PROGRESS_TOTAL: int = 1000
+"""``total`` of the progress reports of one call: each run gets its share, and inside a
+run the LBM reports its residual on a log scale (:mod:`porestudio.physics.lbm.loop`)."""
 FORCE_PER_NU: float = 2e-5
 """Body force = FORCE_PER_NU · ν: keeps velocities (∝ F/ν) and Reynolds numbers small."""
-
-_MODES = ("kuhn", "periodic")
-_METHODS = ("auto", "lbm", "stokes2d")
-_LINKS_18 = ndimage.generate_binary_structure(3, 2)
 
 
 @dataclasses.dataclass(frozen=True)
 class _Options:
-    mode: str
-    method: str
-    collision: str
-    device: str
-    tau: float
-    tol: float
-    max_steps: int | None
-    dtype: str
+    """The resolved solver options of one call (τ and device fixed) and its level set."""
+
+    solver: SolverOptions
     level_set: np.ndarray | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.solver, name)
 
 
 def permeability(
@@ -106,6 +104,7 @@ def permeability(
     tau: float | None = None,
     dtype: str = "float32",
     level_set: np.ndarray | None = None,
+    options: SolverOptions | None = None,
 ) -> PermeabilityResult:
     """Permeability tensor of a structure (module docstring: modes, shortcuts, units).
 
@@ -132,7 +131,8 @@ def permeability(
     max_steps : int, optional
         Step limit of each LBM run (default ``max(20000, 20 L² / ν)``).
     progress : callable, optional
-        ``progress(done, total)``; may raise Cancelled.
+        ``progress(done, 1000)`` from inside every run (each run its share; the LBM
+        reports its convergence residual on a log scale); may raise Cancelled.
     tau : float, optional
         Relaxation time (default: :func:`auto_tau` for TRT, :data:`DEFAULT_TAU_BGK` for BGK).
     dtype : {"float32", "float64"}
@@ -140,8 +140,12 @@ def permeability(
     level_set : ndarray of float (nz, ny, nx), optional
         Sub-voxel wall positions, > 0 exactly on the pore voxels (a signed distance in
         voxels, or the grey image minus its threshold, signed so that pore > 0): solid
-        links use interpolated bounce-back (:mod:`porestudio.physics._subvoxel`) and
+        links use interpolated bounce-back (:mod:`porestudio.physics.lbm.subvoxel`) and
         every axis runs the LBM.
+    options : SolverOptions, optional
+        All solver options at once (:mod:`porestudio.physics.options`); when given, it
+        replaces ``mode``, ``method``, ``collision``, ``device``, ``tol``, ``max_steps``,
+        ``tau`` and ``dtype``.
 
     Returns
     -------
@@ -149,12 +153,12 @@ def permeability(
         Tensor in voxel² (and m² when the voxel size is known).
     """
     pore, dx = _unpack(structure_or_pore, voxel_size_m)
-    opts = _options(mode, method, collision, device, tau, tol, max_steps, dtype)
-    if level_set is not None:
-        opts = _with_level_set(opts, level_set, pore)
-    if tau is None and pore.any() and not pore.all():
-        tau = auto_tau(pore) if collision == "trt" else DEFAULT_TAU_BGK
-        opts = dataclasses.replace(opts, tau=tau)
+    if options is None:
+        options = solver_options(
+            mode=mode, method=method, collision=collision, device=device, tol=tol,
+            max_steps=max_steps, tau=tau, dtype=dtype,
+        )  # fmt: skip
+    opts = _prepare(options, pore, level_set)
     wanted = _axes(axes, tensor)
     k = np.full((3, 3), np.nan)
     porosity = float(np.count_nonzero(pore)) / pore.size
@@ -166,12 +170,14 @@ def permeability(
         notes.append("all solid: zero permeability, no flow computed")
         k = np.where(_mask(wanted, tensor), 0.0, np.nan)
         return build_result(k, dx, porosity, opts.mode, tensor, runs, notes)
-    percolating = {a: _percolates(pore, a) for a in AXES_XYZ}
+    percolating = dict(zip(AXES_XYZ, percolates(pore, 18), strict=True))  # one labelling
     plan = _plan(pore, wanted, tensor, opts, percolating)
     slip: dict[str, FlowResult] = {}
     for i, (a, side) in enumerate(plan):
-        sub = scaled(progress, i * 1000, 1000, len(plan) * 1000)
+        start, end = (PROGRESS_TOTAL * j // len(plan) for j in (i, i + 1))
+        sub = scaled(progress, start, end - start, PROGRESS_TOTAL)
         info, flow = _direction(pore, a, side, opts, percolating[a], k, sub)
+        report(progress, end, PROGRESS_TOTAL)
         runs.append(info)
         if side == "freeslip" and flow is not None:
             slip[a] = flow
@@ -197,37 +203,20 @@ def _unpack(obj: Structure | np.ndarray, voxel_size_m: float | None) -> tuple[np
     return pore, check_voxel_size(voxel_size_m)
 
 
-def _with_level_set(opts: _Options, level_set: np.ndarray, pore: np.ndarray) -> _Options:
-    from porestudio.physics._subvoxel import check_level_set
+def _prepare(options: SolverOptions, pore: np.ndarray, level_set) -> _Options:
+    """Resolve the device and τ; check the level set (sub-voxel walls run the LBM)."""
+    solver = options.resolved()  # "cpu" | "cuda": backends never see "auto"
+    if solver.tau is None:
+        auto = pore.any() and not pore.all() and solver.collision == "trt"
+        solver = dataclasses.replace(solver, tau=auto_tau(pore) if auto else DEFAULT_TAU_BGK)
+    if level_set is None:
+        return _Options(solver)
+    from porestudio.physics.lbm.subvoxel import check_level_set
 
     phi = check_level_set(level_set, pore)
-    if opts.method == "stokes2d":
+    if solver.method == "stokes2d":
         raise InputError("sub-voxel walls (a level set) need method lbm or auto")
-    return dataclasses.replace(opts, method="lbm", level_set=phi)
-
-
-def _options(mode, method, collision, device, tau, tol, max_steps, dtype) -> _Options:  # noqa: PLR0913
-    if mode not in _MODES:
-        raise InputError(f"unknown mode {mode!r}; use kuhn or periodic")
-    if method not in _METHODS:
-        raise InputError(f"unknown method {method!r}; use auto, lbm or stokes2d")
-    if collision not in ("trt", "bgk"):
-        raise InputError(f"unknown collision {collision!r}; use trt or bgk")
-    if not (np.isfinite(tol) and 0 < tol < 1):
-        raise InputError(f"tol must be between 0 and 1; got {tol}")
-    if max_steps is not None and int(max_steps) < 1:
-        raise InputError(f"max_steps must be a positive integer; got {max_steps}")
-    if dtype not in ("float32", "float64"):
-        raise InputError(f"dtype must be float32 or float64; got {dtype!r}")
-    if dtype == "float32" and tol < 1e-8:
-        log.warning("tol %.1e is below float32 resolution: runs may not converge", tol)
-    if tau is not None and not (np.isfinite(tau) and tau > 0.5):
-        raise InputError(f"tau must be larger than 0.5; got {tau}")
-    from porestudio.physics.device import resolve_device
-
-    dev = resolve_device(device)  # "cpu" | "cuda": backends never see "auto"
-    tau = DEFAULT_TAU_BGK if tau is None else float(tau)
-    return _Options(mode, method, collision, dev, tau, float(tol), max_steps, dtype)
+    return _Options(dataclasses.replace(solver, method="lbm"), phi)
 
 
 def _axes(axes: str | tuple[str, ...], tensor: bool) -> tuple[str, ...]:
@@ -248,18 +237,6 @@ def _mask(wanted: tuple[str, ...], tensor: bool) -> np.ndarray:
     return mask
 
 
-def _percolates(pore: np.ndarray, axis: str) -> bool:
-    """Whether one 18-connected pore cluster touches both faces normal to ``axis``."""
-    labels, count = ndimage.label(pore, structure=_LINKS_18)
-    if count == 0:
-        return False
-    a = array_axis(axis)
-    first = np.unique(np.take(labels, 0, axis=a))
-    last = np.unique(np.take(labels, -1, axis=a))
-    common = np.intersect1d(first, last)
-    return bool(common[common > 0].size)
-
-
 def _plan(pore, wanted, tensor, opts: _Options, percolating) -> list[tuple[str, str]]:
     """(axis, side_bc) of every directional computation, in order."""
     side = "noslip" if opts.mode == "kuhn" else "periodic"
@@ -276,8 +253,7 @@ def _plan(pore, wanted, tensor, opts: _Options, percolating) -> list[tuple[str, 
 
 
 def _extruded(pore: np.ndarray, axis: str) -> bool:
-    a = array_axis(axis)
-    return bool((pore == np.take(pore, [0], axis=a)).all())
+    return is_extruded(pore, axis)
 
 
 def _direction(
@@ -355,9 +331,9 @@ def _slab(pore: np.ndarray, axis: str, side: str) -> tuple[np.ndarray, bool]:
 
 def _backend(device: str):
     if device == "cpu":
-        from porestudio.physics import lbm_cpu
+        from porestudio.physics.lbm import backend_cpu as lbm_cpu
 
         return lbm_cpu.run
-    from porestudio.physics import lbm_triton
+    from porestudio.physics.lbm import backend_triton as lbm_triton
 
     return lbm_triton.run

@@ -8,13 +8,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from porestudio.errors import FormatError, InputError, OutputError
+from porestudio.errors import FormatError, InputError
 from porestudio.structures.naming import missing_message
 
 SCHEMA_VERSION = 1
@@ -191,47 +190,11 @@ def lock_path(path: str | os.PathLike) -> Path:
     return p.with_name(p.name + ".lock")
 
 
-@contextlib.contextmanager
-def write_lock(path: str | os.PathLike) -> Iterator[None]:
-    """Hold the exclusive advisory lock of dataset ``path`` (``fcntl.flock``, non-blocking).
+def write_lock(path: str | os.PathLike) -> contextlib.AbstractContextManager:
+    """Hold the exclusive advisory lock of dataset ``path`` (:mod:`porestudio.locks`).
 
-    Raises :class:`OutputError` at once if another process holds it. The lock file is
-    removed on release. On systems without ``fcntl`` (Windows) no lock is taken.
+    Raises :class:`~porestudio.errors.BusyError` at once if another process holds it.
     """
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    lock = lock_path(path)
-    fd = _acquire(lock, fcntl)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            lock.unlink()
-        os.close(fd)
+    from porestudio.locks import exclusive_lock
 
-
-def _acquire(lock: Path, fcntl) -> int:
-    for _ in range(20):
-        try:
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise OutputError(f"cannot create lock file {lock}: {exc.strerror}") from exc
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            raise OutputError(
-                f"{lock.name[:-5]} is being written by another process (lock {lock} is held);"
-                " wait for it to finish"
-            ) from None
-        try:  # the holder before us may have unlinked the file we locked: retry then
-            if os.fstat(fd).st_ino == os.stat(lock).st_ino:
-                os.write(fd, f"{os.getpid()}\n".encode())
-                return fd
-        except FileNotFoundError:
-            pass
-        os.close(fd)
-    raise OutputError(f"cannot take the lock {lock}")  # pragma: no cover
+    return exclusive_lock(lock_path(path), Path(path).name, "written")

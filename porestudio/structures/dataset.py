@@ -6,8 +6,9 @@
   file, change the copy, fsync and rename — atomic too.
 * Read: :func:`open_dataset` returns a lazy :class:`Dataset` (one sample = one chunk).
 * Concurrency: every writer holds an exclusive advisory lock on ``FILE.h5.lock``
-  (:func:`porestudio.structures._h5layout.write_lock`); a second writer fails at once with a
-  clear message instead of silently losing the first one's changes. Readers need no lock.
+  (:func:`porestudio.structures._h5layout.write_lock`, :mod:`porestudio.locks`); a second
+  writer fails at once with a clear message (BusyError) instead of silently losing the
+  first one's changes. Readers need no lock.
 
 Structures are stored bit-packed along x (``numpy.packbits``), gzip-compressed, one sample
 per chunk: about 4 KB for a 100³ extruded sample, 55 KB for a random one.

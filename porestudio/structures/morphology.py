@@ -81,8 +81,18 @@ def percolates(pore: np.ndarray, connectivity: int = 6) -> tuple[bool, bool, boo
     -------
     (bool, bool, bool)
         Percolation along x, y and z.
+
+    Notes
+    -----
+    A structure extruded along an axis is labelled on one slice (any path projects onto
+    the section with the same connectivity), so the paper's squares cost a 2D labelling.
     """
-    labels, _ = _label(_volume(pore), connectivity)
+    arr = _volume(pore)
+    for a in range(3):
+        if arr.shape[a] > 1 and is_extruded(arr, a):
+            arr = np.take(arr, [0], axis=a)
+            break
+    labels, _ = _label(arr, connectivity)
     result = []
     for name in ("x", "y", "z"):
         a = array_axis(name)

@@ -176,3 +176,23 @@ def test_output_equal_to_input_and_unwritable_folder(tmp_path, capsys):
         capsys, "import-ct", str(src), "--out", str(tmp_path / "no" / "x.h5"), "--threshold", "1"
     )
     assert code == 2 and "does not exist" in err
+
+
+def test_info_explains_the_full_tensors_of_a_dataset(tmp_path, capsys):
+    from porestudio.structures.dataset import DatasetWriter, write_properties
+
+    path = tmp_path / "tensors.h5"
+    with DatasetWriter(path, shape=(4, 4, 4), voxel_size_m=None) as writer:
+        writer.append(np.ones((2, 4, 4, 4), bool))
+    k = np.array([[[2.0, 0.5, 0.0], [-0.3, 1.0, 0.0], [0.0, 0.0, 1.5]], np.eye(3)])
+    attrs = {"permeability_lu": {"unit": "voxel^2", "boundary_mode": "kuhn"}}
+    write_properties(path, {"permeability_lu": k}, attrs=attrs)
+    code, out, _ = _run(capsys, "info", str(path))
+    assert code == 0 and "tensors   2 full (kuhn mode)" in out
+    assert "the periodic mode gives the symmetric tensor" in out  # 0.41 is large
+    code, out, _ = _run(capsys, "info", str(path), "--index", "0")
+    assert code == 0 and "permeability_lu [voxel^2] (rows and columns x, y, z):" in out
+    assert "asymmetry ‖K−Kᵀ‖/‖K‖ = 0.41" in out and "principal values [voxel^2]" in out
+    sample = _json(capsys, "info", str(path), "--index", "1", "--json")
+    tensor = sample["properties"]["permeability_lu"]["tensor"]
+    assert tensor["asymmetry"] == 0 and tensor["eigenvalues"] == [1.0, 1.0, 1.0]

@@ -115,3 +115,43 @@ def test_subvoxel_refuses_binary_inputs(duct_tif, dataset, capsys):
     assert "binary" in capsys.readouterr().err
     assert main(["permeability", f"{dataset}:0", "--subvoxel"]) != 0
     assert "grey-scale" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["permeability", "label"])
+def test_both_solver_commands_declare_the_same_flags_with_help(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    for flag in ("--mode", "--method", "--collision", "--device", "--tol", "--max-steps",
+                 "--tau", "--dtype"):  # fmt: skip
+        assert flag in out
+    assert "solver options" in out and "cuda:N" in out and "(default: trt)" in out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [(["--tol", "2"], "tol must be between 0 and 1"), (["--device", "tpu"], "unknown device"),
+     (["--tau", "0.4"], "tau must be larger than 0.5")],
+)  # fmt: skip
+def test_one_rule_per_option_in_both_commands(dataset, capsys, extra, message):
+    for command in (["permeability", f"{dataset}:0"], ["label", str(dataset)]):
+        assert main([*command, *extra]) == 2
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err
+
+
+def test_a_full_tensor_is_explained(tmp_path, capsys):
+    rng = np.random.default_rng(3)
+    pore = rng.random((8, 8, 8)) < 0.75
+    path = tmp_path / "noise.tif"
+    tifffile.imwrite(path, np.where(pore, 0, 255).astype(np.uint8), photometric="minisblack")
+    assert main(["permeability", str(path), "--tensor", "--tol", "1e-4"]) == 0
+    out = capsys.readouterr().out
+    assert "asymmetry ‖K−Kᵀ‖/‖K‖ =" in out and "principal values [voxel²]:" in out
+    assert out.count("principal direction") == 3
+    assert "run x (no-slip sides)" in out and "run x (free-slip sides)" in out
+    assert main(["permeability", str(path), "--tensor", "--tol", "1e-4", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    values = data["eigenvalues_lu"]
+    assert len(values) == 3 and values == sorted(values, reverse=True)
+    assert np.allclose(np.linalg.norm(data["principal_directions"], axis=1), 1)

@@ -109,3 +109,43 @@ def test_closing_the_window_while_a_job_runs_does_not_crash(qtbot, settings, grf
 def test_compute_without_a_structure_reports_an_error(window, errors):
     window.properties.compute()
     assert errors.messages == ["no structure selected: pick a sample first"]
+
+
+def test_runs_name_their_sides_skipped_axes_say_so_and_not_computed_looks_alike(
+    window, qtbot, squares_dataset, wait_idle, errors
+):
+    from porestudio.formatting import NOT_COMPUTED
+
+    _open(window, qtbot, squares_dataset, wait_idle)
+    panel = window.properties
+    panel.compute()
+    wait_idle(window.jobs)
+    text = panel.run_info.text()
+    assert "x (no-slip sides): skipped (not percolating" in text  # extruded squares
+    assert "z (no-slip sides): stokes2d" in text
+    assert panel.tensor_table.item(0, 0).text() == "0"  # closed: k = 0, computed
+    assert panel.tensor_table.item(0, 1).text() == NOT_COMPUTED  # diagonal only
+    assert NOT_COMPUTED + " = not computed" in panel.tensor_table.toolTip()
+    with qtbot.waitSignal(window.browser.dataset_opened, timeout=30_000):
+        panel.save_button.click()  # sample 0 labelled, samples 1, 2 not
+    wait_idle(window.jobs)
+    column = next(c for c in window.browser.model.columns if c.name == "k_xx")
+    assert column.text(column.values[0]) == "0"  # the same text as the panel's cell
+    assert column.text(column.values[1]) == NOT_COMPUTED  # not labelled: the same dash
+    assert errors.messages == []
+
+
+def test_the_full_tensor_defaults_to_the_recommended_sides_and_is_explained(
+    window, qtbot, grf_dataset, squares_dataset, wait_idle, errors
+):
+    panel = window.properties
+    _open(window, qtbot, grf_dataset, wait_idle)  # 24³, not extruded: small sample
+    panel.tensor_box.setChecked(True)
+    assert panel.mode_box.currentText() == "periodic"
+    _open(window, qtbot, squares_dataset, wait_idle)  # extruded: the paper's Kuhn sides
+    assert panel.mode_box.currentText() == "kuhn"
+    panel.compute()
+    wait_idle(window.jobs)
+    text = panel.run_info.text()
+    assert "asymmetry ‖K−Kᵀ‖/‖K‖ = 0" in text and "principal values [voxel²]" in text
+    assert "free-slip sides" in text and errors.messages == []

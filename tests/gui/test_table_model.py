@@ -76,7 +76,7 @@ def test_model_sorts_and_keeps_the_selection_on_its_sample(qtbot):
 def test_format_value():
     assert format_value(np.nan) == "—"
     assert format_value(0.25) == "0.2500"
-    assert format_value(1.5e-13) == "1.5e-13"
+    assert format_value(1.5e-13) == "1.500e-13"  # the one formatter (porestudio.formatting)
     assert format_value(np.int64(7)) == "7"
 
 

@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from porestudio.errors import Cancelled, InputError
+from porestudio.errors import BusyError, Cancelled, InputError
 from porestudio.physics._journal import Journal, campaign_lock, journal_path
 from porestudio.physics.campaign import label_dataset
+from porestudio.physics.permeability import permeability
 from porestudio.physics.stokes2d import extruded_permeability
 from porestudio.structures.dataset import DatasetWriter, open_dataset
 from porestudio.structures.generators import squares_batch
@@ -158,7 +159,7 @@ def test_a_failing_sample_is_recorded_and_the_campaign_goes_on(tmp_path):
 
 def test_second_writer_gets_a_clear_error(squares_file):
     before = _digest(squares_file)
-    with campaign_lock(squares_file), pytest.raises(InputError, match="another process"):
+    with campaign_lock(squares_file), pytest.raises(BusyError, match="another process"):
         label_dataset(squares_file, axes="z", workers=0)
     assert _digest(squares_file) == before
     assert label_dataset(squares_file, axes="z", workers=0).ok == 12  # lock released
@@ -294,3 +295,35 @@ def test_periodic_merges_keep_the_file_current(squares_file):
     label_dataset(squares_file, axes="z", workers=0, batch_size=4, flush_seconds=0, progress=check)
     assert seen == [4, 8, 12]
     assert not journal_path(squares_file).exists()
+
+
+def test_default_axis_all_decides_non_percolating_axes_from_the_section(squares_file, tmp_path):
+    """--axis all on an extruded set: the same values as the full volume path, one 2D
+    labelling per sample, the exact solver along z, k = 0 where the section is closed."""
+    fast = label_dataset(squares_file, workers=0)  # default axes="all"
+    assert (fast.ok, fast.failed) == (12, 0)
+    props = _props(squares_file)
+    with open_dataset(squares_file) as ds:
+        pores = ds.pores()
+    for i, pore in enumerate(pores):
+        ref = permeability(pore, axes="all")  # the volume path, solver by solver
+        got = props["permeability_lu"][i]
+        np.testing.assert_allclose(np.diag(got), np.diag(ref.k_lu), rtol=1e-9, atol=0)
+    closed = props["permeability_lu"][:, 0, 0] == 0
+    assert closed.any() and fast.non_percolating == int(
+        (np.diagonal(props["permeability_lu"], axis1=1, axis2=2) == 0).any(axis=1).sum()
+    )
+
+
+def test_an_in_plane_axis_that_percolates_still_gets_its_lbm_run(tmp_path):
+    section = np.zeros((1, 8, 8), bool)
+    section[0, 2:6, :] = True  # a slit open along x, closed along y
+    section[0, 3, 4] = False  # a post: not extruded along x
+    path = _write(tmp_path / "slit.h5", section, depth=3)
+    summary = label_dataset(path, workers=0, tol=1e-5)
+    k = _props(path)["permeability_lu"][0]
+    with open_dataset(path) as ds:
+        ref = permeability(ds.pores()[0], axes="all", tol=1e-5)
+    assert summary.methods == {"lbm+stokes2d": 1}
+    assert k[0, 0] == pytest.approx(ref.k_lu[0, 0], rel=1e-9) and k[0, 0] > 0
+    assert k[1, 1] == 0 and k[2, 2] == pytest.approx(ref.k_lu[2, 2], rel=1e-9)

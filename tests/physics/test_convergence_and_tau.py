@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from porestudio.physics._convergence import WINDOW, Convergence
-from porestudio.physics._tau import TAU_RANGE_TRT, auto_tau, kozeny_carman
+from porestudio.physics.lbm.convergence import WINDOW, Convergence
+from porestudio.physics.lbm.tau import TAU_RANGE_TRT, auto_tau, kozeny_carman
 
 
 def test_converges_after_a_window_of_small_changes():
@@ -61,3 +61,18 @@ def test_auto_tau_is_small_for_tight_long_samples_and_large_for_open_ones():
     nu = [auto_tau(p) - 0.5 for p in (medium, np.tile(medium, (2, 2, 2)))]
     assert lo < nu[0] + 0.5 < hi
     assert nu[1] == pytest.approx(nu[0] / 2, rel=1e-9)
+
+
+def test_residual_progress_rises_on_a_log_scale_and_never_goes_back():
+    from porestudio.physics.lbm.loop import PROGRESS_TOTAL, ResidualProgress
+
+    seen = []
+    bar = ResidualProgress(lambda d, t: seen.append((d, t)), tol=1e-6, max_steps=100_000)
+    for steps, residual in [(100, 1.0), (200, 1e-2), (300, 1e-1), (400, 1e-4), (500, 2e-6)]:
+        bar.update(steps, residual)
+    bar.finish()
+    done = [d for d, _ in seen]
+    assert done[:5] == [1, 333, 333, 666, 949]  # log scale from 1 to 1e-6; 1e-1 steps back
+    assert seen[-1] == (PROGRESS_TOTAL, PROGRESS_TOTAL)
+    steps_only = ResidualProgress(None, tol=0.0, max_steps=1000)  # fixed-step runs: tol 0
+    assert steps_only.update(250, 0.5) == 250

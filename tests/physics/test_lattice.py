@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from porestudio.errors import InputError
-from porestudio.physics.lattice import (
+from porestudio.physics.lbm.lattice import (
     OPEN_END,
     OPP,
     SOLID_BB,

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from porestudio.errors import Cancelled, InputError, SolverError
-from porestudio.physics import lbm_cpu
-from porestudio.physics.flow import FlowProblem
+from porestudio.physics.lbm import backend_cpu as lbm_cpu
+from porestudio.physics.lbm.flow import FlowProblem
 
 SQUARE_DUCT = 0.0351442537  # k of a square duct of side a, per duct area, / a²
 

@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 
 from porestudio.errors import InputError
-from porestudio.physics import lbm_torch, lbm_triton
 from porestudio.physics.device import ENV_VAR, cuda_available, resolve_device, triton_available
-from porestudio.physics.flow import FlowProblem
+from porestudio.physics.lbm import backend_torch as lbm_torch
+from porestudio.physics.lbm import backend_triton as lbm_triton
+from porestudio.physics.lbm.flow import FlowProblem
 
 needs_cuda = pytest.mark.skipif(not cuda_available(), reason="needs a CUDA device")
 needs_triton = pytest.mark.skipif(not triton_available(), reason="needs triton")
@@ -91,7 +92,7 @@ def test_torch_slit_matches_poiseuille():
 
 
 def test_torch_matches_cpu_backend_with_free_slip_walls():
-    from porestudio.physics import lbm_cpu
+    from porestudio.physics.lbm import backend_cpu as lbm_cpu
 
     problem = FlowProblem(
         pore=_random_pore((9, 10, 11), 4, 0.75), axis="y", side_bc="freeslip", dtype="float64",
@@ -107,7 +108,7 @@ def test_torch_matches_cpu_backend_with_free_slip_walls():
 
 
 def test_torch_pressure_driving_matches_cpu_backend():
-    from porestudio.physics import lbm_cpu
+    from porestudio.physics.lbm import backend_cpu as lbm_cpu
 
     problem = FlowProblem(
         pore=_random_pore((6, 7, 8), 3), axis="z", side_bc="noslip", driving="pressure",
@@ -120,7 +121,7 @@ def test_torch_pressure_driving_matches_cpu_backend():
 
 
 def test_torch_level_set_walls_match_cpu_backend():
-    from porestudio.physics import lbm_cpu
+    from porestudio.physics.lbm import backend_cpu as lbm_cpu
 
     phi = np.random.default_rng(4).standard_normal((6, 7, 8)) + 0.6
     problem = FlowProblem(
@@ -155,8 +156,8 @@ def test_map_mode_refuses_pressure_driving():
 
 _INTERPRET_SCRIPT = r"""
 import json, numpy as np
-from porestudio.physics import lbm_torch, lbm_triton
-from porestudio.physics.flow import FlowProblem
+from porestudio.physics.lbm import backend_torch as lbm_torch, backend_triton as lbm_triton
+from porestudio.physics.lbm.flow import FlowProblem
 pore = np.random.default_rng(5).random((6, 7, 8)) < 0.7
 cases = [("x", "freeslip", "force", "map"), ("y", "noslip", "force", "map"),
          ("z", "periodic", "force", "map"), ("x", "noslip", "pressure", "table")]
@@ -252,7 +253,7 @@ def test_cuda_triton_level_set_walls_match_torch():
 def test_cuda_triton_converges_like_cpu_backend():
     """float32 on the GPU against float64 numba, converged: velocities (transverse ones
     ~1e-12 included) and wall force agree to float32 accuracy."""
-    from porestudio.physics import lbm_cpu
+    from porestudio.physics.lbm import backend_cpu as lbm_cpu
 
     problem = FlowProblem(
         pore=_random_pore((16, 16, 16), 11, 0.8), axis="x", side_bc="freeslip",

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from porestudio.errors import InputError
-from porestudio.physics import lbm_cpu
-from porestudio.physics.flow import FlowProblem
-from porestudio.physics.lattice import Q, build_lattice
+from porestudio.physics.lbm import backend_cpu as lbm_cpu
+from porestudio.physics.lbm.flow import FlowProblem
+from porestudio.physics.lbm.lattice import Q, build_lattice
 from porestudio.physics.permeability import permeability
 
 ZICK_HOMSY_C = 0.216  # solid fraction of a simple-cubic array, a table entry:

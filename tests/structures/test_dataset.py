@@ -8,7 +8,7 @@ import h5py
 import numpy as np
 import pytest
 
-from porestudio.errors import FormatError, InputError, OutputError
+from porestudio.errors import BusyError, FormatError, InputError, OutputError
 from porestudio.structures import dataset as D
 from porestudio.structures.volume import Structure
 
@@ -175,7 +175,7 @@ def test_second_writer_is_refused_while_one_writes(tmp_path):
     with D.DatasetWriter(path, shape=SHAPE, voxel_size_m=None, overwrite=True) as w:
         w.append(_pores(2))
         assert D.lock_path(path).exists()
-        with pytest.raises(OutputError, match="being written by another process"):
+        with pytest.raises(BusyError, match="being written by another process"):
             D.write_properties(path, {"x": np.zeros(2)})
         other = subprocess.run(
             [sys.executable, "-c", code, str(path)], capture_output=True, text=True

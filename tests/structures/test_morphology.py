@@ -171,3 +171,22 @@ def test_cleaning_properties(pore):
     assert m.percolates(closed) == m.percolates(pore)
     s = m.summary(Structure(pore))
     assert s["porosity"] == m.porosity(pore)
+
+
+@pytest.mark.parametrize("connectivity", [6, 18, 26])
+def test_extruded_structures_are_labelled_on_one_slice_with_the_same_answer(connectivity):
+    from scipy import ndimage
+
+    rank = {6: 1, 18: 2, 26: 3}[connectivity]
+    rng = np.random.default_rng(connectivity)
+    for trial in range(12):
+        section = rng.random((9, 9)) < 0.5
+        axis = trial % 3
+        pore = np.repeat(np.expand_dims(section, axis), 4, axis=axis)
+        labels, _ = ndimage.label(pore, ndimage.generate_binary_structure(3, rank))
+        full = []
+        for a in (2, 1, 0):  # x, y, z
+            first, last = np.take(labels, 0, axis=a), np.take(labels, -1, axis=a)
+            common = np.intersect1d(first[first > 0], last[last > 0])
+            full.append(bool(common.size))
+        assert m.percolates(pore, connectivity) == tuple(full)

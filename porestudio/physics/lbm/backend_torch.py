@@ -1,32 +1,27 @@
 """Eager torch LBM backend: the GPU fallback where Triton is absent, and the reference of
-the fused Triton kernel (:mod:`porestudio.physics.lbm_triton`).
+the fused Triton kernel (:mod:`porestudio.physics.lbm.backend_triton`).
 
 ``run(problem, progress=None) -> FlowResult`` with the same physics as
-:mod:`porestudio.physics.lbm_cpu`: the sparse D3Q19 lattice of
-:mod:`porestudio.physics.lattice` (pull table ``src``), populations stored as deviations
+:mod:`porestudio.physics.lbm.backend_cpu`: the sparse D3Q19 lattice of
+:mod:`porestudio.physics.lbm.lattice` (pull table ``src``), populations stored as deviations
 ``f - W``, TRT/BGK collision with the Guo body force split into symmetric and
 antisymmetric parts, Zou–He / anti-bounce-back ghost slots for pressure driving. Runs on
 CPU torch (``problem.device == "cpu"``) or CUDA. All arithmetic is element-wise (no matrix
 products, so no TF32 rounding on the GPU).
 
-The stopping loop (:func:`drive`) is shared with the Triton backend.
+The stopping loop is :func:`porestudio.physics.lbm.loop.drive`, shared by every backend.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from porestudio.errors import InputError, SolverError
-from porestudio.physics._convergence import Convergence
-from porestudio.physics._pressure_ends import driving_terms
-from porestudio.physics.flow import FlowProblem, FlowResult
-from porestudio.physics.lattice import (
+from porestudio.errors import InputError
+from porestudio.physics.lbm.flow import FlowProblem, FlowResult
+from porestudio.physics.lbm.lattice import (
     OPP,
     WALL_BB,
     WALL_SPECULAR,
@@ -36,94 +31,11 @@ from porestudio.physics.lattice import (
     W,
     lattice_for,
 )
-from porestudio.physics.lbm_cpu import U_LIMIT, _check_problem, relaxation_rates
-from porestudio.progress import ProgressFn, report
-from porestudio.units import xyz_index
+from porestudio.physics.lbm.loop import Sums, check_problem, drive, relaxation_rates
+from porestudio.physics.lbm.pressure_ends import driving_terms
+from porestudio.progress import ProgressFn
 
 log = logging.getLogger(__name__)
-
-
-@dataclasses.dataclass(frozen=True)
-class Sums:
-    """Velocity sums over the fluid cells after a step (float64, lattice units)."""
-
-    xyz: np.ndarray
-    """Sum of the cell velocities (x, y, z)."""
-    umax: float
-    """Largest ``|ux| + |uy| + |uz|`` of a cell."""
-
-
-@dataclasses.dataclass(frozen=True)
-class LoopOutcome:
-    """What :func:`drive` returns: the stopping state of a run."""
-
-    sums: Sums
-    steps: int
-    residual: float
-    converged: bool
-    seconds: float
-
-    def result(
-        self, fluid_cells: int, total_cells: int, backend: str, wall_force_xyz: np.ndarray
-    ) -> FlowResult:
-        """The :class:`FlowResult` of this outcome (superficial velocity over all voxels)."""
-        return FlowResult(
-            mean_velocity_xyz=self.sums.xyz / total_cells,
-            steps=self.steps,
-            residual=self.residual,
-            converged=self.converged,
-            seconds=self.seconds,
-            fluid_cells=fluid_cells,
-            total_cells=total_cells,
-            backend=backend,
-            wall_force_xyz=wall_force_xyz,
-        )
-
-
-def drive(
-    advance: Callable[[int], Sums],
-    problem: FlowProblem,
-    n_total: int,
-    progress: ProgressFn | None = None,
-    sync: Callable[[], None] | None = None,
-) -> LoopOutcome:
-    """The stopping loop shared by the torch and Triton backends (same rule as lbm_cpu).
-
-    Parameters
-    ----------
-    advance : callable
-        ``advance(k)`` runs ``k`` steps and returns the velocity sums after the last one.
-    problem : FlowProblem
-        Supplies ``axis``, ``tol``, ``max_steps`` and ``check_every``.
-    n_total : int
-        Voxel count (fluid and solid): the superficial velocity divides by it.
-    progress : callable, optional
-        ``progress(steps, max_steps)`` after every check; may raise Cancelled.
-    sync : callable, optional
-        Waits for the device before the clock is read.
-    """
-    ax = xyz_index(problem.axis)
-    every = max(1, int(problem.check_every))
-    stop, steps = Convergence(ax, problem.tol), 0
-    sums = Sums(np.zeros(3), 0.0)
-    t0 = time.perf_counter()
-    while steps < problem.max_steps:
-        chunk = min(every, problem.max_steps - steps)
-        sums = advance(chunk)
-        steps += chunk
-        if not (np.isfinite(sums.umax) and np.all(np.isfinite(sums.xyz))) or sums.umax > U_LIMIT:
-            raise SolverError(
-                f"LBM run along {problem.axis} became unstable after {steps} steps "
-                f"(|u| = {sums.umax:.3g}); lower the force or raise tau"
-            )
-        stop.update(np.asarray(sums.xyz, dtype=np.float64) / n_total)
-        report(progress, steps, problem.max_steps)
-        if stop.converged:
-            break
-    if sync is not None:
-        sync()
-    seconds = time.perf_counter() - t0
-    return LoopOutcome(sums, steps, float(stop.residual), stop.converged, seconds)
 
 
 def torch_device(problem: FlowProblem) -> Any:
@@ -270,14 +182,15 @@ def run(problem: FlowProblem, progress: ProgressFn | None = None) -> FlowResult:
         Geometry, boundary conditions, collision and stopping rule (lattice units);
         ``problem.device`` picks the torch device ("cpu" or "cuda").
     progress : callable, optional
-        ``progress(steps, max_steps)`` after every check; may raise Cancelled.
+        ``progress(done, total)`` after every check (residual on a log scale); may raise
+        Cancelled.
 
     Returns
     -------
     FlowResult
         Superficial velocity (x, y, z), steps, residual, timing, side-wall force.
     """
-    _check_problem(problem)
+    check_problem(problem)
     lattice = lattice_for(problem)
     return run_lattice(lattice, problem, progress)
 
@@ -289,7 +202,7 @@ def simulate(problem: FlowProblem, steps: int) -> np.ndarray:
     """
     import torch
 
-    _check_problem(problem)
+    check_problem(problem)
     lattice = lattice_for(problem)
     device, dtype = torch_device(problem), torch_dtype(problem)
     omega = relaxation_rates(problem.collision, problem.tau, problem.magic)
@@ -310,7 +223,7 @@ def run_lattice(
     """Like :func:`run` on an already built lattice."""
     import torch
 
-    _check_problem(problem)
+    check_problem(problem)
     device, dtype = torch_device(problem), torch_dtype(problem)
     omega = relaxation_rates(problem.collision, problem.tau, problem.magic)
     force, rho_in, rho_out = driving_terms(problem, lattice.shape)

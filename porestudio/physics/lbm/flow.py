@@ -36,7 +36,7 @@ class FlowProblem:
     driving : {"force", "pressure"}
         Guo body force with periodic ends, or pressure inlet/outlet.
     pressure_bc : {"zou-he", "anti-bounce-back"}
-        Rule of the pressure ends (:mod:`porestudio.physics._pressure_ends`): Zou–He
+        Rule of the pressure ends (:mod:`porestudio.physics.lbm.pressure_ends`): Zou–He
         prescribes the density on the end-layer cell centres (pressure drop over L − 1
         voxels), anti-bounce-back on the end faces (over L voxels).
     collision : {"trt", "bgk"}
@@ -63,7 +63,7 @@ class FlowProblem:
         Sub-voxel wall positions: > 0 exactly on the pore voxels, <= 0 in the solid,
         sampled at voxel centres (a signed distance in voxels, or a grey image minus its
         threshold). Solid links then use linear interpolated bounce-back
-        (:mod:`porestudio.physics._subvoxel`) instead of halfway bounce-back.
+        (:mod:`porestudio.physics.lbm.subvoxel`) instead of halfway bounce-back.
     """
 
     pore: np.ndarray
@@ -112,7 +112,7 @@ class FlowResult:
     wall_force_xyz : ndarray, shape (3,), or None
         Force the side walls exert on the fluid per time step (x, y, z), lattice units,
         from momentum exchange on the final populations
-        (:func:`porestudio.physics.lattice.boundary_momentum` with WALL_SPECULAR and
+        (:func:`porestudio.physics.lbm.lattice.boundary_momentum` with WALL_SPECULAR and
         WALL_BB links). Needed by the Kuhn off-diagonal permeabilities; None if the
         backend did not compute it.
     """

@@ -3,7 +3,7 @@
 One fused kernel does a whole time step for a block of fluid cells: pull the 19
 populations, compute the moments, TRT collision with the Guo force, store the 19
 post-collision populations (structure of arrays ``q * n + i``, deviations ``f - W``,
-the layout of :mod:`porestudio.physics.lattice`). Two ways to find the pull sources:
+the layout of :mod:`porestudio.physics.lbm.lattice`). Two ways to find the pull sources:
 
 * ``MODE = 0`` (*map*): each cell carries its packed coordinate
   ``z << 20 | y << 10 | x``; the source voxel is computed in the kernel (periodic wrap,
@@ -24,7 +24,7 @@ from __future__ import annotations
 import triton
 import triton.language as tl
 
-# D3Q19, as porestudio.physics.lattice.C: 0 rest; (1,2) ±x; (3,4) ±y; (5,6) ±z;
+# D3Q19, as porestudio.physics.lbm.lattice.C: 0 rest; (1,2) ±x; (3,4) ±y; (5,6) ±z;
 # (7,8) ±(1,1,0); (9,10) ±(1,-1,0); (11,12) ±(1,0,1); (13,14) ±(1,0,-1);
 # (15,16) ±(0,1,1); (17,18) ±(0,1,-1).
 

@@ -1,20 +1,20 @@
 """CUDA LBM backend: one fused Triton kernel per time step on the sparse D3Q19 lattice.
 
 ``run(problem, progress=None) -> FlowResult``, the same physics as
-:mod:`porestudio.physics.lbm_cpu` and :mod:`porestudio.physics.lbm_torch` (TRT/BGK, Guo
-force, halfway bounce-back, periodic / no-slip / free-slip side walls, pressure ends),
+:mod:`~porestudio.physics.lbm.backend_cpu` and :mod:`~porestudio.physics.lbm.backend_torch` (TRT,
+Guo force, halfway bounce-back, periodic / no-slip / free-slip side walls, pressure ends),
 float32 (or float64) deviations ``f - W`` in structure-of-arrays layout ``(19, n_fluid)``.
 
 * **Neighbours** (``neighbours=``): ``"map"`` computes every pull source in the kernel
   from the cell's packed coordinate and a dense int32 fluid-index map (built on the GPU,
   no host lattice; force driving, at most 1024 voxels per axis); ``"table"`` reads the
-  int32 pull table of :func:`porestudio.physics.lattice.build_lattice` (any boundary,
+  int32 pull table of :func:`porestudio.physics.lbm.lattice.build_lattice` (any boundary,
   72 more bytes per cell and step). ``"auto"`` picks the map whenever it applies.
 * **Convergence**: the kernel of the last step of every ``check_every`` chunk also
   reduces the velocity sums (float64 partials per block); the host syncs once per
   chunk. Each chunk is a captured CUDA graph (launch gaps removed).
 * **Fallbacks**: without Triton, or on a CPU device without ``TRITON_INTERPRET=1``,
-  :func:`run` hands the problem to :func:`porestudio.physics.lbm_torch.run`. With
+  :func:`run` hands the problem to :func:`porestudio.physics.lbm.backend_torch.run`. With
   ``TRITON_INTERPRET=1`` the kernel runs on CPU tensors (tests).
 """
 
@@ -28,12 +28,12 @@ from typing import Any
 import numpy as np
 
 from porestudio.errors import InputError
-from porestudio.physics import lbm_torch
-from porestudio.physics._pressure_ends import driving_terms
-from porestudio.physics.flow import FlowProblem, FlowResult
-from porestudio.physics.lattice import OPP, C, Q, W, lattice_for
-from porestudio.physics.lbm_cpu import _check_problem, relaxation_rates
-from porestudio.physics.lbm_torch import Sums, TorchLattice, drive
+from porestudio.physics.lbm import backend_torch as lbm_torch
+from porestudio.physics.lbm.backend_torch import TorchLattice
+from porestudio.physics.lbm.flow import FlowProblem, FlowResult
+from porestudio.physics.lbm.lattice import OPP, C, Q, W, lattice_for
+from porestudio.physics.lbm.loop import Sums, check_problem, drive, relaxation_rates
+from porestudio.physics.lbm.pressure_ends import driving_terms
 from porestudio.progress import ProgressFn
 from porestudio.units import array_axis
 
@@ -105,7 +105,7 @@ class TritonSolver:
     ) -> None:
         import torch
 
-        _check_problem(problem)
+        check_problem(problem)
         self.problem = problem
         self.device = lbm_torch.torch_device(problem)
         self.dtype = lbm_torch.torch_dtype(problem)
@@ -176,7 +176,7 @@ class TritonSolver:
 
     def launch(self, fin: Any, fout: Any, reduce: bool) -> None:
         """One time step from ``fin`` into ``fout`` (ghost fill + fused kernel)."""
-        from porestudio.physics import _kernels_triton as kt
+        from porestudio.physics.lbm import kernels_triton as kt
 
         if self.tlat is not None:
             lbm_torch.fill_ghosts(fin, self.tlat)
@@ -324,7 +324,8 @@ def run(
         ``problem.device`` "cuda" runs on the GPU; "cpu" runs the Triton interpreter
         when ``TRITON_INTERPRET=1``, else the eager torch backend.
     progress : callable, optional
-        ``progress(steps, max_steps)`` after every check; may raise Cancelled.
+        ``progress(done, total)`` after every check (residual on a log scale); may raise
+        Cancelled.
     neighbours : {"auto", "map", "table"}
         Pull-source mode (module docstring).
     block, num_warps : int
@@ -342,7 +343,7 @@ def run(
     """
     from porestudio.physics.device import triton_available
 
-    _check_problem(problem)
+    check_problem(problem)
     on_cpu = not str(problem.device).lower().startswith("cuda")
     if not triton_available() or (on_cpu and not interpreting()):
         log.info("Triton not usable here (device %s): eager torch backend", problem.device)

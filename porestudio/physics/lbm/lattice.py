@@ -31,7 +31,7 @@ Layout (the contract the CPU and GPU kernels consume)
     ``ghost_side`` = 0 inlet / 1 outlet); before each step a backend fills
     ``ghost[k] = sum_m ghost_coef[k, m] f[ghost_idx[k, m]] + ghost_rho[k] (rho_side - 1)``,
     a linear stencil of the Zou–He rule (default) or of anti-bounce-back
-    (:mod:`porestudio.physics._pressure_ends`).
+    (:mod:`porestudio.physics.lbm.pressure_ends`).
 
   Without ghost slots ``src`` is a permutation of ``range(19 * n_fluid)``: streaming
   conserves mass exactly.
@@ -49,8 +49,8 @@ import dataclasses
 import numpy as np
 
 from porestudio.errors import InputError
-from porestudio.physics._pressure_ends import PRESSURE_RULES, ghost_stencil
-from porestudio.physics._subvoxel import check_level_set, wall_stencils
+from porestudio.physics.lbm.pressure_ends import PRESSURE_RULES, ghost_stencil
+from porestudio.physics.lbm.subvoxel import check_level_set, wall_stencils
 from porestudio.units import array_axis, xyz_index
 
 C: np.ndarray = np.array(
@@ -236,7 +236,7 @@ def build_lattice(
 
 
 def lattice_for(problem) -> SparseLattice:
-    """The lattice of a :class:`porestudio.physics.flow.FlowProblem` (geometry and boundaries)."""
+    """The lattice of a :class:`~porestudio.physics.lbm.flow.FlowProblem` (geometry, boundaries)."""
     return build_lattice(
         problem.pore, problem.axis, problem.side_bc, problem.driving, problem.pressure_bc,
         problem.level_set,

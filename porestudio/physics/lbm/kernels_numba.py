@@ -1,6 +1,6 @@
 """Numba kernels of the CPU LBM backend (imported lazily by :mod:`.lbm_cpu`).
 
-All kernels work on the sparse layout of :mod:`porestudio.physics.lattice`: populations
+All kernels work on the sparse layout of :mod:`porestudio.physics.lbm.lattice`: populations
 are deviations ``f - W`` stored as ``q * n + i``; ``src`` is the pull table.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from porestudio.physics.lattice import C, Q, W
+from porestudio.physics.lbm.lattice import C, Q, W
 
 _CX = C[:, 0].astype(np.float64)
 _CY = C[:, 1].astype(np.float64)
@@ -58,7 +58,7 @@ def _pair(fout, n, i, p, a, c, cu, cf, hp, hm, k):  # noqa: PLR0913
 def stream_collide(fin, fout, src, n, par):  # noqa: PLR0915
     """One fused pull-stream + TRT/BGK collide step with a Guo body force.
 
-    Unrolled over the 19 velocities of :data:`porestudio.physics.lattice.C` (the pair
+    Unrolled over the 19 velocities of :data:`porestudio.physics.lbm.lattice.C` (the pair
     order (1,2)=±x, (3,4)=±y, (5,6)=±z, (7,8)=±(1,1,0), (9,10)=±(1,-1,0),
     (11,12)=±(1,0,1), (13,14)=±(1,0,-1), (15,16)=±(0,1,1), (17,18)=±(0,1,-1)).
     All arithmetic runs in the dtype of the populations.

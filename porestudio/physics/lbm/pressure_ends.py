@@ -1,6 +1,6 @@
 """Pressure inlet / outlet rules as linear ghost-slot stencils (pure numpy).
 
-A pressure-driven lattice (:func:`porestudio.physics.lattice.build_lattice` with
+A pressure-driven lattice (:func:`porestudio.physics.lbm.lattice.build_lattice` with
 ``driving="pressure"``) points every population that would stream in from beyond an end
 face to a ghost slot. Before each step a backend fills ghost ``k`` as a fixed linear
 combination of the previous step's post-collision deviations plus a density term::
