@@ -213,7 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     ref = resolve_reference(model, args.data, args.latent)
     setup = time.perf_counter() - t0
-    opts = DesignOptions() if args.steps is None else DesignOptions(steps=args.steps)
+    opts = DesignOptions(physics_device=args.device)
+    if args.steps is not None:
+        opts = dataclasses.replace(opts, steps=args.steps)
     uni = run_set(model, cnn, ref, uniform_targets(args.count, args.phi_range, args.k_range,
                                                    args.seed), args, opts)  # fmt: skip
     n_between = args.count // 5 if args.between is None else args.between
