@@ -181,13 +181,11 @@ def table(res: dict, title: str) -> list[str]:
     return rows  # fmt: skip
 
 
-def write_doc(args, model, ref, uni: dict, betw: dict | None, opts, setup_s: float) -> None:
-    from _machine import machine
-
-    lines = ["# Inverse design benchmark (paper section 4.5)", "",
-             f"`scripts/bench_design.py` — model `{args.model}`, surrogate `{args.cnn or 'none'}`,"
-             f" data `{ref.latent.source}` ({len(ref)} labelled samples), ranking by "
-             f"{args.rank}; machine: {machine()}; device {args.device}.", "",
+def write_doc(args, header, ref, uni: dict, betw: dict | None, opts, setup_s: float) -> None:
+    lines = ["# Inverse design benchmark (paper section 4.5)", "", *header,
+             f"Model `{args.model}`, surrogate `{args.cnn or 'none'}`, data "
+             f"`{ref.latent.source}` ({len(ref)} labelled samples), ranking by {args.rank}, "
+             f"device {args.device}.", "",
              *([args.note, ""] if args.note else []),
              f"Reference set-up (encode + pack the training data): {setup_s:.1f} s. "
              f"Options: `{opts}`.", "",
@@ -204,10 +202,13 @@ def write_doc(args, model, ref, uni: dict, betw: dict | None, opts, setup_s: flo
 
 
 def main(argv: list[str] | None = None) -> int:
+    from _machine import bench_header
+
     from porestudio.design.inverse import DesignOptions, resolve_reference
     from porestudio.ml.modelfile import load_model
 
     args = parse(argv)
+    header = bench_header(argv)
     model = load_model(args.model, device=args.device)
     cnn = load_model(args.cnn, device=args.device) if args.cnn else None
     t0 = time.perf_counter()
@@ -222,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     tb = between_targets(n_between, ref, args.seed)
     betw = run_set(model, cnn, ref, tb, args, opts) if len(tb) else None
     error_map(uni, ref, args.out.with_name("bench_design_error_map.png"))
-    write_doc(args, model, ref, uni, betw, opts, setup)
+    write_doc(args, header, ref, uni, betw, opts, setup)
     print(args.out.read_text())
     return 0
 
