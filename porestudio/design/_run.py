@@ -1,0 +1,259 @@
+"""One inverse-design run over a batch of targets (the steps of :mod:`.inverse`)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+
+from porestudio.design import _candidates as C
+from porestudio.design import _optimise as O
+from porestudio.design.inverse import (
+    Candidate,
+    DesignResult,
+    describe_structures,
+    full_structure,
+    nearest_rows,
+    score_support,
+)
+from porestudio.design.reference import in_distribution
+from porestudio.design.verify import model_predict, physics_properties
+from porestudio.progress import report
+
+log = logging.getLogger(__name__)
+
+_UNITS = 1000  # progress units per target
+
+
+class Run:
+    """State shared by the chunks of one :func:`porestudio.design.inverse.design` call."""
+
+    def __init__(self, model, ref, surrogate, names, n_cand, verify, opts, progress) -> None:
+        self.model, self.ref, self.surrogate = model, ref, surrogate
+        self.names = tuple(names)
+        self.props = tuple(model.spec.properties)
+        self.n_cand, self.verify, self.opts, self.progress = n_cand, verify, opts, progress
+        self.dims = model.spec.dims
+        self.flow_axes = _flow_axes(self.names)
+        self.total = 0
+        self.size = int(np.prod(ref.input_shape))
+
+    def all(self, values: np.ndarray, labels) -> list[DesignResult]:
+        """Designs for targets ``values`` (n, len(names)) [1, voxel²]."""
+        n = len(values)
+        full = np.full((n, len(self.props)), np.nan)
+        for j, name in enumerate(self.names):
+            full[:, self.props.index(name)] = values[:, j]
+        scaled = self.model.scaler.transform(full)
+        support = score_support(self.ref, scaled)
+        self.total = n * _UNITS
+        report(self.progress, 0, self.total)
+        out: list[DesignResult] = []
+        step = max(1, int(self.opts.chunk))
+        for a in range(0, n, step):
+            sl = slice(a, min(n, a + step))
+            out += self._chunk(a, full[sl], scaled[sl], labels[sl], support[sl])
+        return out
+
+    def _tick(self, start: int, m: int, frac: float) -> None:
+        report(self.progress, int((start + m * frac) * _UNITS), self.total)
+
+    def _chunk(self, start, full, scaled, labels, support) -> list[DesignResult]:
+        m = len(full)
+        rows, _ = nearest_rows(self.ref, scaled, self.opts.k_init)
+        z = self._optimise(start, full, scaled, rows)
+        self._tick(start, m, 0.6)
+        pools = self._candidates(z, full)
+        self._tick(start, m, 0.75)
+        chosen = self._rank(pools, full)
+        self._tick(start, m, 0.95)
+        self._describe(chosen)
+        bases = self._baselines(rows[:, 0], full)
+        results = []
+        for i in range(m):
+            cands = self._finish(chosen[i])
+            base = bases[i]
+            results.append(DesignResult(
+                str(labels[i]), self.names, full[i, [self.props.index(n) for n in self.names]],
+                tuple(cands), base, bool(support[i] > self.opts.support_radius),
+                float(support[i]),
+            ))  # fmt: skip
+        self._tick(start, m, 1.0)
+        return results
+
+    # ---- step 2: optimisation ------------------------------------------------------------
+    def _optimise(self, start, full, scaled, rows) -> np.ndarray:
+        """Codes to decode per target (m, c, d): refined, screened, raw nearest."""
+        o, ref, model = self.opts, self.ref, self.model
+        m, k = rows.shape
+        phi = self._phi(full)
+        z0 = ref.latent.mu[rows.ravel()]
+        groups = np.repeat(np.arange(m), k)
+        prob = O.make_problem(model, np.repeat(scaled, k, 0), np.repeat(phi, k), ref.mu_mean,
+                              ref.mu_std)  # fmt: skip
+        tick = self._step_tick(start, m, 0.0, 0.15, o.screen_steps)
+        za, la = O.run_adam(z0, O.screen_loss(model, prob, o.weights), groups, lr=o.lr,
+                            steps=o.screen_steps, patience=o.patience, tol=o.tol,
+                            device=model.device, tick=tick)  # fmt: skip
+        order = np.argsort(la.reshape(m, k), axis=1, kind="stable")
+        za = za.reshape(m, k, -1)
+        keep = min(int(o.keep), k)
+        zb0 = za[np.arange(m)[:, None], order[:, :keep]].reshape(m * keep, -1)
+        groups = np.repeat(np.arange(m), keep)
+        prob = O.make_problem(model, np.repeat(scaled, keep, 0), np.repeat(phi, keep),
+                              ref.mu_mean, ref.mu_std)  # fmt: skip
+        loss = O.refine_loss(model, prob, o.weights, self.surrogate)
+        tick = self._step_tick(start, m, 0.15, 0.45, o.steps)
+        zb, _ = O.run_adam(zb0, loss, groups, lr=o.lr, steps=o.steps, patience=o.patience,
+                           tol=o.tol, device=model.device, tick=tick)  # fmt: skip
+        extra = za[np.arange(m)[:, None], order[:, keep : keep + int(o.pool)]]
+        raw = ref.latent.mu[rows[:, : int(o.raw)]]
+        return np.concatenate([zb.reshape(m, keep, -1), extra, raw], axis=1)
+
+    def _step_tick(self, start, m, offset, span, steps):
+        def tick(step: int) -> None:
+            if step % 10 == 0:
+                self._tick(start, m, offset + span * min(step / max(steps, 1), 1.0))
+
+        return tick
+
+    def _phi(self, full: np.ndarray) -> np.ndarray:
+        if "porosity" in self.props:
+            return full[:, self.props.index("porosity")]
+        return np.full(len(full), np.nan)
+
+    # ---- step 3: printable candidates ----------------------------------------------------
+    def _candidates(self, z: np.ndarray, full: np.ndarray) -> list[dict[str, Any]]:
+        """Per target: cleaned structures (inputs), their codes, percolation, predictions."""
+        m, keep, d = z.shape
+        prob = self.model.decode(z.reshape(m * keep, d).astype(np.float32))
+        phi = self._phi(full)
+        pools = []
+        for i in range(m):
+            inputs, codes, perc = [], [], []
+            for c in range(keep):
+                for pore, ok in C.binarise_variants(prob[i * keep + c], phi[i], self.flow_axes,
+                                                    self.dims, self.opts.porosity_offsets,
+                                                    self.opts.smoothing):
+                    inputs.append(pore)
+                    codes.append(z[i, c])
+                    perc.append(ok)
+            pools.append({"inputs": np.stack(inputs), "z": np.stack(codes),
+                          "perc": np.asarray(perc, bool)})  # fmt: skip
+        self._predict_pools(pools)
+        return pools
+
+    def _predict_pools(self, pools: list[dict[str, Any]]) -> None:
+        scorer = self.surrogate if self.surrogate is not None else self.model
+        inputs = np.concatenate([p["inputs"] for p in pools])
+        pred = model_predict(scorer, _as_pores(self.dims, inputs))
+        pred["porosity"] = inputs.reshape(len(inputs), -1).mean(axis=1)
+        a = 0
+        for p in pools:
+            b = a + len(p["inputs"])
+            p["pred"] = {k: np.asarray(v[a:b], float) for k, v in pred.items()}
+            a = b
+
+    # ---- physics re-ranking --------------------------------------------------------------
+    def _rank(self, pools, full) -> list[dict[str, Any]]:
+        n_check = self.opts.n_verify or max(30, 2 * self.n_cand)
+        n_check = n_check if self.verify else self.n_cand
+        for i, p in enumerate(pools):
+            tgt = np.repeat(full[i : i + 1], len(p["perc"]), 0)
+            err = C.relative_error(p["pred"], self.props, tgt)
+            order = np.lexsort((err, ~p["perc"]))
+            packed = np.packbits(p["inputs"].reshape(len(err), -1), axis=-1)
+            p["sel"] = C.distinct_order(order, packed, self.opts.min_distinct, self.size, n_check)
+            p["err_pred"] = err
+        if self.verify:
+            self._verify(pools, full)
+        return pools
+
+    def _verify(self, pools, full) -> None:
+        sel = np.concatenate([p["inputs"][p["sel"]] for p in pools])
+        phys = physics_properties(_as_pores(self.dims, sel), self.model.spec,
+                                  boundary_mode=self.ref.boundary_mode,
+                                  device=self.opts.physics_device)  # fmt: skip
+        a = 0
+        for i, p in enumerate(pools):
+            b = a + len(p["sel"])
+            p["phys"] = {k: v[a:b] for k, v in phys.items()}
+            tgt = np.repeat(full[i : i + 1], b - a, 0)
+            err = C.relative_error(p["phys"], self.props, tgt)
+            perc = p["perc"][p["sel"]]
+            order = np.lexsort((err, ~perc))
+            p["final"] = [(p["sel"][j], j) for j in order[: self.n_cand]]
+            p["err_phys"] = err
+            a = b
+
+    # ---- step 4: results -----------------------------------------------------------------
+    def _describe(self, pools: list[dict[str, Any]]) -> None:
+        """Nearest training row, novelty and density of every pool's final candidates."""
+        for p in pools:
+            p["final"] = p.get("final") or [(s, None) for s in p["sel"][: self.n_cand]]
+        inputs = np.concatenate([p["inputs"][[s for s, _ in p["final"]]] for p in pools])
+        rows, nov, dens = describe_structures(self.ref, self.model, inputs)
+        a = 0
+        for p in pools:
+            b = a + len(p["final"])
+            p["desc"] = (rows[a:b], nov[a:b], dens[a:b])
+            a = b
+
+    def _finish(self, p: dict[str, Any]) -> list[Candidate]:
+        final = p["final"]
+        inputs = p["inputs"][[s for s, _ in final]]
+        rows, nov, dens = p["desc"]
+        out = []
+        for n, (s, j) in enumerate(final):
+            verified = None if j is None else {k: float(v[j]) for k, v in p["phys"].items()}
+            err = p["err_pred"][s] if j is None else p["err_phys"][j]
+            out.append(Candidate(
+                full_structure(self.model, inputs[n]), p["z"][s].copy(),
+                float(p["pred"]["porosity"][s]),
+                {k: float(v[s]) for k, v in p["pred"].items()}, verified, float(err),
+                float(nov[n]), int(self.ref.latent.indices[rows[n]]), float(dens[n]),
+                bool(p["perc"][s]),
+            ))  # fmt: skip
+        return out
+
+    def _baselines(self, rows: np.ndarray, full: np.ndarray) -> list[Candidate]:
+        """The nearest training structure of each target, with its (physics) labels."""
+        ref = self.ref
+        inputs = ref.structures(rows)
+        scorer = self.surrogate if self.surrogate is not None else self.model
+        pred = model_predict(scorer, _as_pores(self.dims, inputs))
+        pred["porosity"] = inputs.reshape(len(rows), -1).mean(axis=1)
+        labels = ref.latent.properties[rows]
+        err = C.relative_error({n: labels[:, j] for j, n in enumerate(self.props)}, self.props,
+                               full)  # fmt: skip
+        dens = in_distribution(ref, ref.latent.mu[rows])
+        out = []
+        for i, row in enumerate(rows):
+            out.append(Candidate(
+                full_structure(self.model, inputs[i]), None, float(pred["porosity"][i]),
+                {k: float(v[i]) for k, v in pred.items()},
+                {n: float(labels[i, j]) for j, n in enumerate(self.props)}, float(err[i]), 0.0,
+                int(ref.latent.indices[row]), float(dens[i]), self._percolates(inputs[i]),
+                "training",
+            ))  # fmt: skip
+        return out
+
+
+    def _percolates(self, inputs: np.ndarray) -> bool:
+        """Whether a structure (network input) carries flow along every flow axis."""
+        if self.dims == 2:
+            return bool(inputs.any())
+        from porestudio.structures.morphology import percolates
+
+        perc = percolates(np.asarray(inputs, bool), 6)
+        return all(perc["xyz".index(a)] for a in self.flow_axes)
+
+
+def _as_pores(dims: int, inputs: np.ndarray) -> np.ndarray:
+    return inputs[:, None] if dims == 2 else inputs
+
+
+def _flow_axes(names: tuple[str, ...]) -> tuple[str, ...]:
+    axes = sorted({c for n in names if n.startswith("k_") for c in n[2:]})
+    return tuple(axes) or ("x", "y", "z")

@@ -1,0 +1,265 @@
+"""Inverse design: target properties → printable structures (paper section 3.3, Fig. 4).
+
+For a batch of targets (porosity and any permeability entries the model predicts):
+
+1. **Initial guesses** — the ``k_init`` (100) training samples nearest each target in the
+   model's scaled property space; their latent means start the search.
+2. **Optimisation** — batched Adam on the codes (:mod:`porestudio.design._optimise`): the
+   regressor alone screens all guesses, then the best ``keep`` per target are refined
+   against the regressor, the decode → encode loop, the decoded porosity and the CNN
+   surrogate together, with a support penalty that keeps codes in the data's region.
+3. **Printable candidates** — each code is decoded, binarised (at 0.5 and at the threshold
+   that hits the target porosity), cleaned (no floating solid; pore space spanning the flow
+   axis) and scored *on that binary structure*: porosity from the voxels, permeability by
+   the surrogate; the best by the surrogate go to the physics solver (``verify="physics"``)
+   and are re-ranked by it.
+4. **Result** — per target the best distinct candidates, each with predicted and verified
+   properties, novelty (Hamming distance to the nearest training structure) and an
+   in-distribution score; the nearest training structure as the baseline; and a flag when
+   the target lies outside the data's support.
+
+The anchor measurement behind this design (issue 11): a regressor-only loop reached R² 0.96
+by its own regressor but −18.9 (k) by physics — the optimiser finds images the networks
+misread. Hence several models in the loss, printed structures scored, physics re-ranking.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from porestudio.design._optimise import Weights
+from porestudio.design.reference import (
+    Reference,
+    build_reference,
+    in_distribution,
+    nearest_by_properties,
+    novelty,
+    support_distance,
+)
+from porestudio.design.targets import Targets, make_targets, model_columns
+from porestudio.errors import InputError
+from porestudio.progress import ProgressFn
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Candidate", "DesignOptions", "DesignResult", "Weights", "design", "resolve_reference"]
+
+
+@dataclasses.dataclass(frozen=True)
+class DesignOptions:
+    """Settings of the inverse design (defaults are those of the benchmark).
+
+    ``k_init`` initial guesses per target; ``keep`` codes per target refined; ``pool`` more
+    screened codes and ``raw`` unoptimised initial codes decoded as candidates too; ``screen_steps``
+    regressor-only steps; ``steps`` refine-step limit, stopped after ``patience`` steps without
+    improvement or when every target's loss is below ``tol`` (scaled units²); ``lr`` Adam step;
+    ``n_verify`` physics runs per target (default ``max(30, 2 × candidates)``: the
+    physics budget is what makes designs accurate — measured on a 32² squares model, 12
+    physics runs left a median k error of 4 %, 30 runs 0.4 %); ``support_radius``
+    scaled distance beyond which a target is outside the support; ``min_distinct`` least
+    Hamming fraction between a target's candidates; ``chunk`` targets per batch;
+    ``physics_device`` device of LBM runs (3D); ``porosity_offsets`` relative offsets of the
+    target porosity at which each code is binarised besides 0.5 (a small sweep lets the
+    physics ranking trade a little porosity for permeability); ``smoothing`` Gaussian widths
+    [voxels] of extra variants binarised from the smoothed decoder output.
+    """
+
+    k_init: int = 100
+    keep: int = 4
+    pool: int = 12
+    raw: int = 4
+    screen_steps: int = 100
+    steps: int = 50
+    patience: int = 400
+    tol: float = 1e-5
+    lr: float = 0.02
+    weights: Weights = Weights()
+    n_verify: int | None = None
+    support_radius: float = 0.05
+    min_distinct: float = 0.002
+    chunk: int = 64
+    physics_device: str = "cpu"
+    porosity_offsets: tuple[float, ...] = (0.0,)
+    smoothing: tuple[float, ...] = (0.7, 1.5)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Candidate:
+    """One designed (or baseline) structure.
+
+    Attributes
+    ----------
+    pore : ndarray of bool (nz, ny, nx)
+        The printable structure in the dataset's shape (True = pore).
+    z : ndarray (d,) or None
+        Its latent code (None for the baseline).
+    porosity : float
+        Exact, from the voxels.
+    predicted : dict of str -> float
+        By the surrogate (CNN when given, else the pVAE on the encoded structure)
+        [1, voxel²].
+    verified : dict of str -> float or None
+        By the physics solver (None when not verified); for the baseline its stored labels.
+    error : float
+        RMS relative error against the target (verified values when present).
+    novelty : float
+        Fraction of voxels differing from the nearest training structure.
+    nearest_index : int
+        Dataset index of that training structure.
+    in_distribution : float
+        Latent density score in [0, 1] (:func:`porestudio.design.reference.in_distribution`).
+    percolates : bool
+        The pore space connects the faces normal to every flow axis.
+    source : str
+        "design" or "training" (the baseline).
+    """
+
+    pore: np.ndarray
+    z: np.ndarray | None
+    porosity: float
+    predicted: dict[str, float]
+    verified: dict[str, float] | None
+    error: float
+    novelty: float
+    nearest_index: int
+    in_distribution: float
+    percolates: bool
+    source: str = "design"
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class DesignResult:
+    """Designs for one target.
+
+    Attributes
+    ----------
+    label : str
+        Where the target came from.
+    names : tuple of str
+        The model property names targeted.
+    target : ndarray (len(names),)
+        Target values [1, voxel²].
+    candidates : tuple of Candidate
+        Best first (by physics when verified).
+    baseline : Candidate
+        The training structure nearest the target in property space.
+    outside_support : bool
+        The target is farther than ``support_radius`` from the labelled data.
+    support_distance : float
+        That distance [scaled units: fraction of the data's range].
+    """
+
+    label: str
+    names: tuple[str, ...]
+    target: np.ndarray
+    candidates: tuple[Candidate, ...]
+    baseline: Candidate
+    outside_support: bool
+    support_distance: float
+
+
+def resolve_reference(model: Any, data: Any = None, latent: Any = None, progress=None):
+    """A :class:`Reference` from a Reference, a dataset path, or the model's own dataset."""
+    if isinstance(data, Reference):
+        return data
+    if data is None:
+        data = model.config.get("training", {}).get("dataset")
+        if not data or not os.path.exists(data):
+            raise InputError("the model's training dataset is not at hand; give it with --data")
+    return build_reference(model, data, latent=latent, progress=progress)
+
+
+def design(
+    model: Any,
+    targets: Targets | Mapping[str, Any],
+    *,
+    surrogate: Any = None,
+    candidates: int = 5,
+    k_init: int = 100,
+    verify: str | None = "physics",
+    progress: ProgressFn | None = None,
+    data: Any = None,
+    options: DesignOptions | None = None,
+) -> list[DesignResult]:
+    """Design structures for targets (module docstring).
+
+    Parameters
+    ----------
+    model : LoadedModel
+        A pVAE.
+    targets : Targets or dict
+        Targets (:func:`porestudio.design.targets.make_targets`), lattice units.
+    surrogate : LoadedModel, optional
+        An independent CNN surrogate (optimised against and used for scoring).
+    candidates : int
+        Distinct designs returned per target.
+    k_init : int
+        Initial guesses per target (paper: 100).
+    verify : {"physics", None}
+        Compute the candidates' properties by physics and re-rank by them.
+    progress : ProgressFn, optional
+        ``progress(done, total)``; raise Cancelled to stop. When the reference is built here
+        (``data`` a path), that stage reports first with its own total.
+    data : Reference or path, optional
+        The training data (default: the dataset named in the model file).
+    options : DesignOptions, optional
+        Further settings.
+
+    Returns
+    -------
+    list of DesignResult
+        One per target, in the order of the targets.
+    """
+    from porestudio.design._run import Run
+
+    if getattr(model, "kind", None) != "pvae":
+        raise InputError("inverse design needs a pVAE model (it has the latent space)")
+    if verify not in (None, "physics"):
+        raise InputError(f"unknown verification {verify!r}; use physics or none")
+    if int(candidates) < 1:
+        raise InputError(f"candidates must be at least 1; got {candidates}")
+    if surrogate is not None and getattr(surrogate, "spec", None) is not None:
+        surrogate.spec.check_fits(model.spec.sample_shape_zyx, extruded=True)
+    opts = dataclasses.replace(options or DesignOptions(), k_init=int(k_init))
+    tg = targets if isinstance(targets, Targets) else make_targets(dict(targets))
+    names, values = model_columns(tg, model.spec.properties, model.spec.section_axis)
+    ref = resolve_reference(model, data, progress=progress)  # reports its own stage first
+    run = Run(model, ref, surrogate, names, int(candidates), verify, opts, progress)
+    return run.all(values, tg.labels)
+
+
+def nearest_rows(ref: Reference, scaled: np.ndarray, k: int):
+    """(rows, distances) of the ``k`` nearest labelled samples (re-exported for the run)."""
+    return nearest_by_properties(ref, scaled, k)
+
+
+def score_support(ref: Reference, scaled: np.ndarray) -> np.ndarray:
+    """Support distance of scaled targets (re-exported for the run)."""
+    return support_distance(ref, scaled)
+
+
+def describe_structures(ref: Reference, model: Any, inputs: np.ndarray):
+    """(nearest row, novelty, in-distribution) of structures given as network inputs."""
+    mu = model.encode(_as_pores(model, inputs))
+    rows, nov = novelty(ref, inputs, mu)
+    return rows, nov, in_distribution(ref, mu)
+
+
+def _as_pores(model: Any, inputs: np.ndarray) -> np.ndarray:
+    """Network inputs as structures the model's numpy methods take (2D: one-slice stacks)."""
+    return inputs[:, None] if model.spec.dims == 2 else inputs
+
+
+def full_structure(model: Any, inputs: np.ndarray) -> np.ndarray:
+    """A network input as a structure of the dataset's shape (2D: extruded)."""
+    if model.spec.dims == 2:
+        nz = model.spec.sample_shape_zyx[0]
+        return np.ascontiguousarray(np.broadcast_to(inputs[None], (nz, *inputs.shape)))
+    return np.asarray(inputs, dtype=bool)
+
