@@ -49,7 +49,7 @@ def save(out: Path, module, best: dict | None, optimizer, state: dict[str, Any])
     blob = st_save(tensors, metadata=meta)
     with atomic_path(path_in(out), overwrite=True) as tmp:
         tmp.write_bytes(blob)
-    with atomic_path(Path(out) / PROGRESS) as tmp:
+    with atomic_path(Path(out) / PROGRESS, overwrite=True) as tmp:
         tmp.write_text(json.dumps(state, indent=1, allow_nan=True) + "\n")
 
 
