@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -159,6 +161,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--threads", type=int)
     ap.add_argument("--json")
+    ap.add_argument("--md", help="also write a markdown report (with the benchmark header)")
     ap.add_argument("--quick", action="store_true", help="2D pVAE only")
     ap.add_argument("--reference", action="store_true", help="also time the authors' layout")
     ap.add_argument(
@@ -212,6 +215,25 @@ def main() -> None:
     if a.json:
         with open(a.json, "w") as fh:
             json.dump({"rows": rows, "latency": lat, **info}, fh, indent=2)
+    if a.md:
+        write_md(a.md, rows, lat, info)
+
+
+def write_md(path: str, rows: list[dict], lat: dict, info: dict) -> None:
+    """A markdown report under the shared benchmark header (scripts/_machine.py)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _machine import bench_header
+
+    lines = ["# Training throughput of the porestudio networks", "", *bench_header(), ""]
+    lines += ["| model | input | batch | channels-last | samples/s |", "|---|---|---|---|---|"]
+    lines += [
+        f"| {r['model']} | {r['shape']} | {r['batch']} | {r['channels_last']} | "
+        f"{r['train_samples_per_s']} |"
+        for r in rows
+    ]
+    lines += ["", f"Decode latency (1 thread): {lat}; clock {info['clock']}, "
+              f"{info['threads']} threads, torch {info['torch']}."]  # fmt: skip
+    Path(path).write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

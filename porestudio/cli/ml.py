@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from porestudio.cli._common import print_json
+from porestudio.cli._common import examples, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,6 +23,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "pVAE adds reconstruction BCE, voxel accuracy and porosity error, and with "
             "--physics N the permeability of N decoded structures by the solver."
         ),
+        epilog=examples(
+            "porestudio evaluate resources/models/cnn2d squares.h5",
+            "porestudio evaluate resources/models/pvae2d squares.h5 --physics 20 --json",
+        ),
     )
     p.add_argument("model", metavar="MODEL", help="model folder (model.json + model.safetensors)")
     p.add_argument("data", metavar="DATA.h5", help="labelled dataset")
@@ -33,6 +37,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "predict",
         help="porosity and permeability of structures by a model",
         description="Predict with a CNN or the pVAE regressor (k in voxel²).",
+        epilog=examples(
+            "porestudio predict resources/models/cnn2d resources/default_dataset.h5:-1",
+            "porestudio predict resources/models/pvae2d part.tif --json",
+        ),
     )
     p.add_argument("model", metavar="MODEL", help="model folder")
     p.add_argument("source", metavar="VOLUME|DATA.h5[:INDEX]", help="volume file or dataset")
@@ -42,6 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "encode",
         help="latent means of every sample of a dataset (pVAE), written to a new HDF5 file",
         description="Write μ (n, latent) to OUT (default DATA.latent.h5); DATA is never modified.",
+        epilog=examples(
+            "porestudio encode resources/models/pvae2d resources/default_dataset.h5 --out mu.h5"
+        ),
     )
     p.add_argument("model", metavar="MODEL", help="pVAE model folder")
     p.add_argument("data", metavar="DATA.h5", help="dataset")
@@ -58,16 +69,29 @@ def _register_train(subparsers: argparse._SubParsersAction) -> None:
             "cancelled run continues from its checkpoint when run again (--fresh starts "
             "over). Runs under torchrun --nproc-per-node N unchanged (DDP)."
         ),
+        epilog=examples(
+            "porestudio train pvae squares.h5 --out models/pvae2d --epochs 10",
+            "torchrun --nproc-per-node 2 $(which porestudio) train cnn set3d.h5 --out models/cnn",
+        ),
     )
     p.add_argument("kind", choices=["cnn", "pvae"], help="model kind")
     p.add_argument("data", metavar="DATA.h5", help="labelled dataset")
     p.add_argument("--out", required=True, metavar="DIR", help="model folder")
     p.add_argument("--epochs", type=int, metavar="N", help="epochs of every stage")
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument(
+        "--device",
+        default="auto",
+        choices=["auto", "cpu", "cuda"],
+        help="auto: CUDA when present, else the CPU",
+    )
     p.add_argument("--batch-size", type=int, metavar="B", help="samples per step")
     p.add_argument("--seed", type=int, default=0, help="seed of weights, shuffles and split")
     p.add_argument("--config", metavar="JSON", help="config overrides (a JSON file or string)")
     p.add_argument("--deterministic", action="store_true", help="deterministic kernels")
+    p.add_argument(
+        "--threads", type=int, metavar="N",
+        help="torch intra-op threads (1 is much faster on a CPU shared with other jobs)",
+    )  # fmt: skip
     g = p.add_mutually_exclusive_group()
     g.add_argument("--resume", dest="resume", action="store_true", default=True,
                    help="continue a checkpoint in DIR (default)")  # fmt: skip
@@ -111,6 +135,15 @@ def _format_event(ev: dict[str, Any]) -> str:
 def handle_train(args: argparse.Namespace) -> int:
     """Train, printing one line per epoch on stderr."""
     from porestudio.ml.api import train
+
+    if args.threads is not None:
+        import torch
+
+        from porestudio.errors import InputError
+
+        if args.threads < 1:
+            raise InputError(f"--threads must be >= 1; got {args.threads}")
+        torch.set_num_threads(args.threads)
 
     def show(ev: dict[str, Any]) -> None:
         print(_format_event(ev), file=sys.stderr, flush=True)

@@ -17,11 +17,24 @@ from porestudio.design.clean import clean_section, clean_volume
 _MATCH_ITERATIONS = 3
 
 
-def binarise_variants(prob: np.ndarray, phi_target: float, flow_axes, dims: int):
-    """Cleaned binary structures of one probability map: [(pore, percolates), ...]."""
+def binarise_variants(prob: np.ndarray, phi_target: float, flow_axes, dims: int,
+                      offsets=(0.0,), smoothing=()):  # fmt: skip
+    """Cleaned binary structures of one probability map: [(pore, percolates), ...].
+
+    At threshold 0.5, and (when the porosity is a target) at the thresholds that give the
+    target porosity times ``1 + offset`` for each offset after cleaning; with ``smoothing``
+    (Gaussian widths in voxels), also from the smoothed map at the target porosity (rounder,
+    merged pores: a higher permeability at the same porosity).
+    """
     out = [_clean(prob > 0.5, flow_axes, dims)]
     if np.isfinite(phi_target):
-        out.append(_matched(prob, phi_target, flow_axes, dims))
+        out += [_matched(prob, phi_target * (1 + o), flow_axes, dims) for o in offsets]
+        if smoothing:
+            from scipy import ndimage
+
+            for sigma in smoothing:
+                soft = ndimage.gaussian_filter(prob.astype(np.float64), sigma, mode="nearest")
+                out.append(_matched(soft, phi_target, flow_axes, dims))
     return out
 
 

@@ -68,10 +68,12 @@ class Run:
         self._tick(start, m, 0.75)
         chosen = self._rank(pools, full)
         self._tick(start, m, 0.95)
+        self._describe(chosen)
+        bases = self._baselines(rows[:, 0], full)
         results = []
         for i in range(m):
-            cands = self._finish(chosen[i], full[i])
-            base = self._baseline(int(rows[i, 0]), full[i])
+            cands = self._finish(chosen[i])
+            base = bases[i]
             results.append(DesignResult(
                 str(labels[i]), self.names, full[i, [self.props.index(n) for n in self.names]],
                 tuple(cands), base, bool(support[i] > self.opts.support_radius),
@@ -82,7 +84,7 @@ class Run:
 
     # ---- step 2: optimisation ------------------------------------------------------------
     def _optimise(self, start, full, scaled, rows) -> np.ndarray:
-        """Best codes (m, keep, d) per target."""
+        """Codes to decode per target (m, c, d): refined, screened, raw nearest."""
         o, ref, model = self.opts, self.ref, self.model
         m, k = rows.shape
         phi = self._phi(full)
@@ -94,9 +96,10 @@ class Run:
         za, la = O.run_adam(z0, O.screen_loss(model, prob, o.weights), groups, lr=o.lr,
                             steps=o.screen_steps, patience=o.patience, tol=o.tol,
                             device=model.device, tick=tick)  # fmt: skip
+        order = np.argsort(la.reshape(m, k), axis=1, kind="stable")
+        za = za.reshape(m, k, -1)
         keep = min(int(o.keep), k)
-        best = np.argsort(la.reshape(m, k), axis=1, kind="stable")[:, :keep]
-        zb0 = za.reshape(m, k, -1)[np.arange(m)[:, None], best].reshape(m * keep, -1)
+        zb0 = za[np.arange(m)[:, None], order[:, :keep]].reshape(m * keep, -1)
         groups = np.repeat(np.arange(m), keep)
         prob = O.make_problem(model, np.repeat(scaled, keep, 0), np.repeat(phi, keep),
                               ref.mu_mean, ref.mu_std)  # fmt: skip
@@ -104,7 +107,9 @@ class Run:
         tick = self._step_tick(start, m, 0.15, 0.45, o.steps)
         zb, _ = O.run_adam(zb0, loss, groups, lr=o.lr, steps=o.steps, patience=o.patience,
                            tol=o.tol, device=model.device, tick=tick)  # fmt: skip
-        return zb.reshape(m, keep, -1)
+        extra = za[np.arange(m)[:, None], order[:, keep : keep + int(o.pool)]]
+        raw = ref.latent.mu[rows[:, : int(o.raw)]]
+        return np.concatenate([zb.reshape(m, keep, -1), extra, raw], axis=1)
 
     def _step_tick(self, start, m, offset, span, steps):
         def tick(step: int) -> None:
@@ -129,7 +134,8 @@ class Run:
             inputs, codes, perc = [], [], []
             for c in range(keep):
                 for pore, ok in C.binarise_variants(prob[i * keep + c], phi[i], self.flow_axes,
-                                                    self.dims):  # fmt: skip
+                                                    self.dims, self.opts.porosity_offsets,
+                                                    self.opts.smoothing):
                     inputs.append(pore)
                     codes.append(z[i, c])
                     perc.append(ok)
@@ -151,7 +157,8 @@ class Run:
 
     # ---- physics re-ranking --------------------------------------------------------------
     def _rank(self, pools, full) -> list[dict[str, Any]]:
-        n_check = self.n_cand if not self.verify else (self.opts.n_verify or 2 * self.n_cand + 2)
+        n_check = self.opts.n_verify or max(30, 2 * self.n_cand)
+        n_check = n_check if self.verify else self.n_cand
         for i, p in enumerate(pools):
             tgt = np.repeat(full[i : i + 1], len(p["perc"]), 0)
             err = C.relative_error(p["pred"], self.props, tgt)
@@ -181,11 +188,22 @@ class Run:
             a = b
 
     # ---- step 4: results -----------------------------------------------------------------
-    def _finish(self, p: dict[str, Any], target: np.ndarray) -> list[Candidate]:
-        final = p.get("final") or [(s, None) for s in p["sel"][: self.n_cand]]
-        idx = [s for s, _ in final]
-        inputs = p["inputs"][idx]
+    def _describe(self, pools: list[dict[str, Any]]) -> None:
+        """Nearest training row, novelty and density of every pool's final candidates."""
+        for p in pools:
+            p["final"] = p.get("final") or [(s, None) for s in p["sel"][: self.n_cand]]
+        inputs = np.concatenate([p["inputs"][[s for s, _ in p["final"]]] for p in pools])
         rows, nov, dens = describe_structures(self.ref, self.model, inputs)
+        a = 0
+        for p in pools:
+            b = a + len(p["final"])
+            p["desc"] = (rows[a:b], nov[a:b], dens[a:b])
+            a = b
+
+    def _finish(self, p: dict[str, Any]) -> list[Candidate]:
+        final = p["final"]
+        inputs = p["inputs"][[s for s, _ in final]]
+        rows, nov, dens = p["desc"]
         out = []
         for n, (s, j) in enumerate(final):
             verified = None if j is None else {k: float(v[j]) for k, v in p["phys"].items()}
@@ -199,20 +217,37 @@ class Run:
             ))  # fmt: skip
         return out
 
-    def _baseline(self, row: int, target: np.ndarray) -> Candidate:
+    def _baselines(self, rows: np.ndarray, full: np.ndarray) -> list[Candidate]:
+        """The nearest training structure of each target, with its (physics) labels."""
         ref = self.ref
-        inputs = ref.structures(np.array([row]))
+        inputs = ref.structures(rows)
         scorer = self.surrogate if self.surrogate is not None else self.model
-        raw = model_predict(scorer, _as_pores(self.dims, inputs))
-        pred = {k: float(v[0]) for k, v in raw.items()}
-        phi = float(inputs.mean())
-        pred["porosity"] = phi
-        labels = {n: float(ref.latent.properties[row, j]) for j, n in enumerate(self.props)}
-        err = C.relative_error({k: np.array([v]) for k, v in labels.items()}, self.props,
-                               target[None])[0]  # fmt: skip
-        dens = float(in_distribution(ref, ref.latent.mu[row : row + 1])[0])
-        return Candidate(full_structure(self.model, inputs[0]), None, phi, pred, labels,
-                         float(err), 0.0, int(ref.latent.indices[row]), dens, True, "training")
+        pred = model_predict(scorer, _as_pores(self.dims, inputs))
+        pred["porosity"] = inputs.reshape(len(rows), -1).mean(axis=1)
+        labels = ref.latent.properties[rows]
+        err = C.relative_error({n: labels[:, j] for j, n in enumerate(self.props)}, self.props,
+                               full)  # fmt: skip
+        dens = in_distribution(ref, ref.latent.mu[rows])
+        out = []
+        for i, row in enumerate(rows):
+            out.append(Candidate(
+                full_structure(self.model, inputs[i]), None, float(pred["porosity"][i]),
+                {k: float(v[i]) for k, v in pred.items()},
+                {n: float(labels[i, j]) for j, n in enumerate(self.props)}, float(err[i]), 0.0,
+                int(ref.latent.indices[row]), float(dens[i]), self._percolates(inputs[i]),
+                "training",
+            ))  # fmt: skip
+        return out
+
+
+    def _percolates(self, inputs: np.ndarray) -> bool:
+        """Whether a structure (network input) carries flow along every flow axis."""
+        if self.dims == 2:
+            return bool(inputs.any())
+        from porestudio.structures.morphology import percolates
+
+        perc = percolates(np.asarray(inputs, bool), 6)
+        return all(perc["xyz".index(a)] for a in self.flow_axes)
 
 
 def _as_pores(dims: int, inputs: np.ndarray) -> np.ndarray:

@@ -139,6 +139,7 @@ def path(
     threshold: float = 0.5,
     progress: ProgressFn | None = None,
     boundary_mode: str = "kuhn",
+    physics_device: str = "cpu",
 ) -> InterpolationPath:
     """Decode a latent path and evaluate its properties.
 
@@ -162,6 +163,8 @@ def path(
         ``progress(done, total)``; raise Cancelled to stop.
     boundary_mode : {"kuhn", "periodic"}
         Side walls of the physics runs (as the training labels were computed).
+    physics_device : str
+        Device of LBM runs (3D models).
 
     Returns
     -------
@@ -190,7 +193,8 @@ def path(
     report(progress, 2, total)
     if verify == "physics":
         sub = scaled(progress, 2, 1, total)
-        phys = physics_properties(pores, model.spec, boundary_mode=boundary_mode, progress=sub)
+        phys = physics_properties(pores, model.spec, boundary_mode=boundary_mode,
+                                  device=physics_device, progress=sub)  # fmt: skip
         props.update({f"physics_{k}": v for k, v in phys.items() if k != "porosity"})
         report(progress, 3, total)
     return InterpolationPath(t, z, pores, props, method)
@@ -233,8 +237,6 @@ def save_path(
     from porestudio.structures.dataset import LABEL_OK, DatasetWriter
 
     target = Path(out)
-    if target.exists() and not overwrite:
-        raise InputError(f"{target} exists; choose another name or pass --overwrite")
     m = len(result.t)
     props = {"t": result.t, "latent_z": result.z.astype(np.float64), **result.properties}
     k = _physics_tensor(result.properties, m)
@@ -245,7 +247,8 @@ def save_path(
             for i, t in enumerate(result.t)]  # fmt: skip
     shape = tuple(int(n) for n in result.pores.shape[1:])
     meta = {"generator": "latent-path", "method": result.method, **(attrs or {})}
-    with DatasetWriter(target, shape=shape, voxel_size_m=voxel_size_m, attrs=meta) as w:
+    with DatasetWriter(target, shape=shape, voxel_size_m=voxel_size_m, attrs=meta,
+                       overwrite=overwrite) as w:
         w.append(result.pores, provenance=prov, properties=props)
         if k is not None:
             w.set_property_attrs("permeability_lu", {"unit": "voxel^2", "method": "design-verify"})

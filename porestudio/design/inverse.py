@@ -55,19 +55,27 @@ __all__ = ["Candidate", "DesignOptions", "DesignResult", "Weights", "design", "r
 class DesignOptions:
     """Settings of the inverse design (defaults are those of the benchmark).
 
-    ``k_init`` initial guesses per target; ``keep`` codes per target refined; ``screen_steps``
+    ``k_init`` initial guesses per target; ``keep`` codes per target refined; ``pool`` more
+    screened codes and ``raw`` unoptimised initial codes decoded as candidates too; ``screen_steps``
     regressor-only steps; ``steps`` refine-step limit, stopped after ``patience`` steps without
     improvement or when every target's loss is below ``tol`` (scaled units²); ``lr`` Adam step;
-    ``n_verify`` physics runs per target (default ``2 × candidates + 2``); ``support_radius``
+    ``n_verify`` physics runs per target (default ``max(30, 2 × candidates)``: the
+    physics budget is what makes designs accurate — measured on a 32² squares model, 12
+    physics runs left a median k error of 4 %, 30 runs 0.4 %); ``support_radius``
     scaled distance beyond which a target is outside the support; ``min_distinct`` least
     Hamming fraction between a target's candidates; ``chunk`` targets per batch;
-    ``physics_device`` device of LBM runs (3D).
+    ``physics_device`` device of LBM runs (3D); ``porosity_offsets`` relative offsets of the
+    target porosity at which each code is binarised besides 0.5 (a small sweep lets the
+    physics ranking trade a little porosity for permeability); ``smoothing`` Gaussian widths
+    [voxels] of extra variants binarised from the smoothed decoder output.
     """
 
     k_init: int = 100
-    keep: int = 8
+    keep: int = 4
+    pool: int = 12
+    raw: int = 4
     screen_steps: int = 100
-    steps: int = 300
+    steps: int = 50
     patience: int = 400
     tol: float = 1e-5
     lr: float = 0.02
@@ -77,6 +85,8 @@ class DesignOptions:
     min_distinct: float = 0.002
     chunk: int = 64
     physics_device: str = "cpu"
+    porosity_offsets: tuple[float, ...] = (0.0,)
+    smoothing: tuple[float, ...] = (0.7, 1.5)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -194,7 +204,8 @@ def design(
     verify : {"physics", None}
         Compute the candidates' properties by physics and re-rank by them.
     progress : ProgressFn, optional
-        ``progress(done, total)``; raise Cancelled to stop.
+        ``progress(done, total)``; raise Cancelled to stop. When the reference is built here
+        (``data`` a path), that stage reports first with its own total.
     data : Reference or path, optional
         The training data (default: the dataset named in the model file).
     options : DesignOptions, optional
@@ -218,7 +229,7 @@ def design(
     opts = dataclasses.replace(options or DesignOptions(), k_init=int(k_init))
     tg = targets if isinstance(targets, Targets) else make_targets(dict(targets))
     names, values = model_columns(tg, model.spec.properties, model.spec.section_axis)
-    ref = resolve_reference(model, data)
+    ref = resolve_reference(model, data, progress=progress)  # reports its own stage first
     run = Run(model, ref, surrogate, names, int(candidates), verify, opts, progress)
     return run.all(values, tg.labels)
 

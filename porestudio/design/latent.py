@@ -332,15 +332,14 @@ def write_latent(
     """
     import h5py
 
-    from porestudio.atomic import atomic_path
+    from porestudio.atomic import SUFFIXES, atomic_path
 
     target = Path(path)
-    if target.exists() and not overwrite:
-        raise InputError(f"{target} exists; choose another name or pass --overwrite")
     c = result.components.shape[0]
     labels = [f"PC{i + 1}" for i in range(c)] + list(latent.names)
     inputs = (latent.source,) if latent.source else ()
-    with atomic_path(target, inputs=inputs) as tmp, h5py.File(tmp, "w") as h5:
+    rules = {"inputs": inputs, "overwrite": overwrite, "suffixes": SUFFIXES["hdf5"]}
+    with atomic_path(target, **rules) as tmp, h5py.File(tmp, "w") as h5:
         h5.attrs.update(
             format=LATENT_FORMAT, source=latent.source, fingerprint=latent.fingerprint,
             names=json.dumps(list(latent.names)), model_json=json.dumps(model_info or {}),

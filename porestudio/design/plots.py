@@ -21,8 +21,6 @@ from typing import Any
 
 import numpy as np
 
-from porestudio.errors import InputError
-
 __all__ = [
     "correlation_plot",
     "error_map",
@@ -46,15 +44,12 @@ def _pyplot():
 
 
 def _save(fig: Any, out: str | os.PathLike, overwrite: bool) -> Path:
-    from porestudio.atomic import atomic_path
+    from porestudio.atomic import SUFFIXES, atomic_path
 
     plt = _pyplot()
     target = Path(out)
-    if target.exists() and not overwrite:
-        plt.close(fig)
-        raise InputError(f"{target} exists; choose another name or pass --overwrite")
     try:
-        with atomic_path(target) as tmp:
+        with atomic_path(target, overwrite=overwrite, suffixes=SUFFIXES["png"]) as tmp:
             fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
     finally:
         plt.close(fig)
@@ -117,6 +112,7 @@ def pca_grid(scores: np.ndarray, values: np.ndarray, label: str, out, *,
                 ax.set_xlabel(f"PC{j + 1}", fontsize=7)
             if j == 0:
                 ax.set_ylabel(f"PC{i + 1}", fontsize=7)
+    fig.subplots_adjust(top=0.95, hspace=0.08, wspace=0.08)
     fig.suptitle(f"first {c} principal components, coloured by {label}")
     return _save(fig, out, overwrite)
 
@@ -140,7 +136,7 @@ def correlation_plot(corr: np.ndarray, labels: Sequence[str], out, *,
 
 def error_map(phi: np.ndarray, k: np.ndarray, log_error: np.ndarray, out, *,
               data: tuple[np.ndarray, np.ndarray] | None = None, title: str = "",
-              overwrite: bool = False) -> Path:  # fmt: skip
+              flagged: np.ndarray | None = None, overwrite: bool = False) -> Path:  # fmt: skip
     """Targets in the porosity–permeability plane coloured by log10 error (Fig. 16).
 
     Parameters
@@ -151,16 +147,24 @@ def error_map(phi: np.ndarray, k: np.ndarray, log_error: np.ndarray, out, *,
         log10 of the design error (the paper: MSE of porosity + MSE of k).
     data : (ndarray, ndarray), optional
         Porosity and permeability of the training data, drawn as a grey background.
+    flagged : ndarray of bool (n,), optional
+        Targets flagged outside the data's support, drawn as crosses.
     """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 5))
     if data is not None:
         idx = _subsample(len(data[0]), 20000)
         ax.scatter(data[0][idx], data[1][idx], s=2, color="0.8", label="training data")
-    sc = ax.scatter(phi, k, c=log_error, s=10, cmap="viridis_r")
+    out_mask = np.zeros(len(phi), bool) if flagged is None else np.asarray(flagged, bool)
+    lo, hi = float(np.min(log_error)), float(np.max(log_error))
+    sc = ax.scatter(phi[~out_mask], k[~out_mask], c=log_error[~out_mask], s=10,
+                    cmap="viridis_r", vmin=lo, vmax=hi)  # fmt: skip
+    if out_mask.any():
+        ax.scatter(phi[out_mask], k[out_mask], c=log_error[out_mask], s=18, marker="x",
+                   cmap="viridis_r", vmin=lo, vmax=hi, label="outside the support")  # fmt: skip
     fig.colorbar(sc, ax=ax, label="log10 error")
     ax.set(xlabel="target porosity", ylabel="target k [voxel²]", title=title or "design error")
-    if data is not None:
+    if data is not None or out_mask.any():
         ax.legend(loc="upper left", fontsize=8)
     return _save(fig, out, overwrite)
 

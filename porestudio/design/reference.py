@@ -147,7 +147,7 @@ def build_reference(
     p = pca(lat.mu, DENSITY_PCS)
     ref_sc = model.scaler.transform(lat.properties)
     return Reference(lat, ref_sc, bits, tuple(model.spec.input_shape()), p,
-                     _density_reference(p.scores), _boundary_mode(data))  # fmt: skip
+                     _density_reference(p.scores), boundary_mode_of(data))  # fmt: skip
 
 
 def _check_latent(model: Any, data, lat: LatentSet, fingerprint: str) -> None:
@@ -174,7 +174,7 @@ def _packed_inputs(model: Any, data, indices: np.ndarray, progress) -> np.ndarra
     return np.concatenate(parts)
 
 
-def _boundary_mode(data) -> str:
+def boundary_mode_of(data) -> str:
     from porestudio.structures.dataset import open_dataset
 
     with open_dataset(data) as ds:
@@ -237,11 +237,12 @@ def nearest_by_properties(
     return rows, dist
 
 
-def support_distance(ref: Reference, target_scaled: np.ndarray, kth: int = 5) -> np.ndarray:
+def support_distance(ref: Reference, target_scaled: np.ndarray, kth: int = 1) -> np.ndarray:
     """Distance (m,) from each target to its ``kth`` nearest label, in scaled units.
 
     The scaled units run from 0 to 1 over the training range of each property (log k), so
-    0.05 means "5 % of the data's range away from the ``kth`` nearest labelled sample".
+    0.05 means "5 % of the data's range away from the ``kth`` nearest labelled sample" (by
+    default the nearest one).
     """
     _, dist = nearest_by_properties(ref, target_scaled, kth)
     return dist[:, -1]

@@ -4,7 +4,8 @@
 the current stage (``best.*``), the optimizer tensors (``optim.<param>.<name>``) and, in its
 metadata, the JSON state (stage, next epoch, best validation loss, scheduler, history,
 the rest of the optimizer state). One file, one rename: a killed run leaves either the old
-or the new checkpoint, never a mix. No pickle anywhere.
+or the new checkpoint, never a mix. No pickle anywhere. ``DIR/progress.json`` repeats the
+JSON state for people and programs watching a run (it is never read back).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from porestudio.atomic import atomic_path
 from porestudio.errors import FormatError
 
 NAME = "checkpoint.safetensors"
+PROGRESS = "progress.json"  # human-readable copy of the state (history), for watchers
 
 
 def path_in(out: Path) -> Path:
@@ -47,6 +49,8 @@ def save(out: Path, module, best: dict | None, optimizer, state: dict[str, Any])
     blob = st_save(tensors, metadata=meta)
     with atomic_path(path_in(out), overwrite=True) as tmp:
         tmp.write_bytes(blob)
+    with atomic_path(Path(out) / PROGRESS, overwrite=True) as tmp:
+        tmp.write_text(json.dumps(state, indent=1, allow_nan=True) + "\n")
 
 
 def load(out: Path) -> dict[str, Any] | None:
@@ -87,3 +91,4 @@ def load(out: Path) -> dict[str, Any] | None:
 def remove(out: Path) -> None:
     """Delete the checkpoint (after the final model is written, or for a fresh start)."""
     path_in(out).unlink(missing_ok=True)
+    (Path(out) / PROGRESS).unlink(missing_ok=True)

@@ -168,7 +168,11 @@ def predict(model, pores_or_path) -> dict[str, np.ndarray]:
 
 
 def read_pores(source: str | os.PathLike, spec: DataSpec | None = None) -> np.ndarray:
-    """Structures (n, nz, ny, nx) bool from ``DATA.h5``, ``DATA.h5:INDEX`` or a volume file."""
+    """Structures (n, nz, ny, nx) bool from ``DATA.h5``, ``DATA.h5:INDEX`` or a volume file.
+
+    With a model's ``spec``, dataset samples of a 2D model come as one-slice extrusions
+    ``(n, 1, ny, nx)`` (what the model reads), so a large set fits in memory.
+    """
     import h5py
 
     text = str(source)
@@ -187,7 +191,12 @@ def read_pores(source: str | os.PathLike, spec: DataSpec | None = None) -> np.nd
         from porestudio.structures.dataset import open_dataset
 
         with open_dataset(p) as ds:
-            return ds.pores() if index is None else ds.pore(index)[None]
+            if spec is None:
+                return ds.pores() if index is None else ds.pore(index)[None]
+            n = len(ds)
+            idx = np.arange(n) if index is None else np.array([ds.check_index(index)])
+        check_dataset_fits(p, spec, need_labels=False)
+        return _dataset_pores(p, spec, idx)  # 2D: one slice per sample, not the extrusion
     if index is not None:
         raise InputError("an index (FILE:INDEX) applies to datasets (.h5) only")
     from porestudio.structures.ct import load_structure

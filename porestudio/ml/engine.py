@@ -150,6 +150,7 @@ def _run_stage(kind, module, cfg, data, s, si, opt, sched, state, best, result):
         train = _train_epoch(kind, net, opt, cfg, st, data, s, si, epoch)
         t_train = time.perf_counter() - t0
         val, r2 = _validate(kind, module, cfg, st, data, s)
+        val["loss"] = _dist.mean([val["loss"]], s.dist)[0]  # one decision on every rank
         sched.step(val["loss"])
         improved = val["loss"] < state["best_val"] - float(es["min_delta"])
         if improved:
@@ -202,11 +203,16 @@ def batch_x(x: torch.Tensor, idx: torch.Tensor, device: str, channels_last: bool
     return xb
 
 
-def loss_terms(kind: str, net, xb, yb, st: dict[str, Any]):
-    """(total loss tensor, dict of detached term tensors) of one batch."""
+def loss_terms(kind: str, net, xb, yb, st: dict[str, Any], with_pred: bool = False):
+    """(total loss tensor, dict of detached term tensors) of one batch.
+
+    With ``with_pred`` a third item: the scaled property predictions (None when the stage
+    does not run the regressor).
+    """
     if kind == "cnn":
-        mse = F.mse_loss(net(xb).float(), yb)
-        return mse, {"loss": mse.detach()}
+        out = net(xb)
+        mse = F.mse_loss(out.float(), yb)
+        return (mse, {"loss": mse.detach()}, out) if with_pred else (mse, {"loss": mse.detach()})
     w_rec, beta, gamma = (float(st.get(k, 0.0)) for k in ("recon", "beta", "gamma"))
     logits, mu, logvar, pred = net(xb, decoder=w_rec > 0, regressor=gamma > 0)
     zero = xb.new_zeros(())
@@ -221,7 +227,7 @@ def loss_terms(kind: str, net, xb, yb, st: dict[str, Any]):
         "kl": kl.detach(),
         "prop": prop.detach(),
     }
-    return total, terms
+    return (total, terms, pred) if with_pred else (total, terms)
 
 
 def _autocast(device: str):
@@ -236,23 +242,17 @@ def _train_epoch(kind, net, opt, cfg, st, data, s: LoopSettings, si: int, epoch:
     net.train()
     order = _dist.shard(len(data.x_train), s.dist, s.seed + 31 * si, epoch)
     bs = int(cfg["batch_size"])
-    cl = bool(cfg["channels_last"])
+    # NaN check per step on the CPU, every 50 on a GPU (it syncs); under DDP only at the
+    # epoch end, after the ranks have agreed on the mean (a rank must not leave alone)
+    check_every = 0 if s.dist.active else (1 if s.device == "cpu" else 50)
     sums: dict[str, torch.Tensor] = {}
     count = 0
-    clip = cfg.get("grad_clip")
-    params = [p for p in net.parameters() if p.requires_grad]
     try:
-        for a in range(0, len(order), bs):
+        for step, a in enumerate(range(0, len(order), bs)):
             idx = order[a : a + bs]
-            xb = batch_x(data.x_train, idx, s.device, cl)
-            yb = data.y_train[idx].to(s.device)
-            with _autocast(s.device):
-                total, terms = loss_terms(kind, net, xb, yb, st)
-            opt.zero_grad(set_to_none=True)
-            total.backward()
-            if clip:
-                torch.nn.utils.clip_grad_norm_(params, float(clip))
-            opt.step()
+            terms = _step(kind, net, opt, cfg, st, data, idx, s.device)
+            if check_every and step % check_every == 0 and not torch.isfinite(terms["loss"]):
+                _diverged(st, epoch, float(terms["loss"]), s)
             for k, v in terms.items():
                 sums[k] = sums.get(k, 0.0) + v.float() * len(idx)
             count += len(idx)
@@ -268,12 +268,31 @@ def _train_epoch(kind, net, opt, cfg, st, data, s: LoopSettings, si: int, epoch:
     values = _dist.mean([float(sums[k]) / max(count, 1) for k in keys], s.dist)
     out = dict(zip(keys, values, strict=True))
     if not all(math.isfinite(v) for v in out.values()):
-        raise SolverError(
-            f"training diverged: the {st['name']} loss became {out.get('loss')} in epoch "
-            f"{epoch + 1}; the last good checkpoint is kept in {s.out}; lower the learning "
-            "rate (stages[].lr) and resume"
-        )
+        _diverged(st, epoch, out.get("loss"), s)
     return out
+
+
+def _step(kind, net, opt, cfg, st, data: TrainData, idx, device: str) -> dict[str, torch.Tensor]:
+    """One optimizer step on the samples ``idx``; returns the detached loss terms."""
+    xb = batch_x(data.x_train, idx, device, bool(cfg["channels_last"]))
+    yb = data.y_train[idx].to(device)
+    with _autocast(device):
+        total, terms = loss_terms(kind, net, xb, yb, st)
+    opt.zero_grad(set_to_none=True)
+    total.backward()
+    if cfg.get("grad_clip"):
+        params = [p for g in opt.param_groups for p in g["params"]]
+        torch.nn.utils.clip_grad_norm_(params, float(cfg["grad_clip"]))
+    opt.step()
+    return terms
+
+
+def _diverged(st, epoch: int, loss, s: LoopSettings) -> None:
+    raise SolverError(
+        f"training diverged: the {st['name']} loss became {loss} in epoch {epoch + 1}; the "
+        f"last good checkpoint is kept in {s.out}; lower the learning rate (stages[].lr) "
+        "and resume"
+    )
 
 
 def _oom(bs: int) -> InputError:
@@ -294,14 +313,14 @@ def _validate(kind, module, cfg, st, data, s: LoopSettings):
             xb = batch_x(data.x_val, idx, s.device, cl)
             yb = data.y_val[idx].to(s.device)
             with _autocast(s.device):
-                _, terms = loss_terms(kind, module, xb, yb, st)
-                p = module(xb) if kind == "cnn" else module.regress(module.encode(xb)[0])
-            preds.append(p.float().cpu())
+                _, terms, p = loss_terms(kind, module, xb, yb, st, with_pred=True)
+            if p is not None:
+                preds.append(p.float().cpu())
             for k, v in terms.items():
                 sums[k] = sums.get(k, 0.0) + float(v) * len(idx)
     val = {k: v / max(n, 1) for k, v in sums.items()}
     r2 = {}
-    if preds and (kind == "cnn" or float(st.get("gamma", 0)) > 0):
+    if preds:
         p = torch.cat(preds)
         y = data.y_val.float()
         for j, name in enumerate(data.names):

@@ -55,6 +55,17 @@ def run_training(
     deterministic: bool,
 ):
     """Train and write the model (see :func:`porestudio.ml.api.train`)."""
+    import torch
+
+    was_deterministic = torch.are_deterministic_algorithms_enabled()
+    try:
+        return _run(kind, path, out, epochs, device, batch_size, seed, progress, overrides,
+                    deterministic)  # fmt: skip
+    finally:
+        torch.use_deterministic_algorithms(was_deterministic)
+
+
+def _run(kind, path, out, epochs, device, batch_size, seed, progress, overrides, deterministic):
     from porestudio.ml import engine
     from porestudio.ml.api import TrainResult
 
@@ -204,14 +215,19 @@ def _predict_physical(kind, module, x: np.ndarray, dev: str, scaler: TargetScale
 
 
 def _determinism(deterministic: bool, seed: int) -> None:
+    import os
     import random
 
     import torch
 
+    if seed < 0:
+        raise InputError(f"seed must be >= 0; got {seed}")
     random.seed(seed)
     np.random.seed(seed % 2**32)
     if deterministic:
-        torch.use_deterministic_algorithms(True)
+        # cuBLAS needs a fixed workspace for reproducible matmuls; ops without a
+        # deterministic kernel warn instead of failing the run
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True, warn_only=True)
         torch.backends.cudnn.benchmark = False
-    if seed < 0:
-        raise InputError(f"seed must be >= 0; got {seed}")
+        torch.backends.cudnn.deterministic = True

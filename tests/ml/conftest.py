@@ -59,3 +59,20 @@ def grf3d_set(tmp_path_factory) -> Path:
             properties={"permeability_lu": np.stack(ks), "label_status": np.ones(24, np.int8)},
         )
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_torch_thread():
+    """Tiny networks run faster on one intra-op thread (and steadier on a shared CPU)."""
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+@pytest.fixture(scope="session")
+def squares_writer():
+    """:func:`write_squares`, for tests that need a set of their own."""
+    return write_squares

@@ -7,7 +7,7 @@ from porestudio.errors import InputError
 from porestudio.ml import api
 from porestudio.ml.data import spec_for_dataset
 from porestudio.ml.properties import symmetric_tensor
-from porestudio.structures.dataset import open_dataset
+from porestudio.structures.dataset import DatasetWriter, open_dataset
 
 SMALL = {
     "cnn": {"arch": {"channels": [4, 8, 8, 8], "kernels": [3, 3, 3, 3]}},
@@ -35,6 +35,13 @@ def test_3d_models_train_predict_and_refuse_2d_data(kind, grf3d_set, squares_set
     assert tensor.shape == (3, 3, 3) and np.isnan(tensor[0, 0, 1])
     with pytest.raises(InputError, match="does not fit the model: this 3D model"):
         api.evaluate(m, squares_set)
+    partial = tmp_path / "kzz_only.h5"
+    k = np.full((3, 3, 3), np.nan)
+    k[:, 2, 2] = 0.1
+    with DatasetWriter(partial, shape=(8, 8, 8), voxel_size_m=None) as w:
+        w.append(pores, properties={"permeability_lu": k, "label_status": np.ones(3, np.int8)})
+    with pytest.raises(InputError, match="no k_xx labels"):
+        api.evaluate(m, partial)
     if kind == "pvae":
         prob = m.decode(m.encode(pores))
         assert prob.shape == (3, 8, 8, 8)

@@ -77,3 +77,15 @@ def test_model_refuses_data_that_does_not_fit(cnn_model):
         m.predict(np.ones((1, 2, 21, 20), bool))
     with pytest.raises(InputError, match="extruded"):
         m.predict(np.random.default_rng(0).random((1, 2, 20, 20)) > 0.5)
+
+
+def test_cnn_evaluation_on_its_test_split_and_on_another_set(
+    cnn_model, squares_set, squares_writer, tmp_path
+):
+    res = api.evaluate(cnn_model, squares_set)
+    assert res["split"] == "test" and res["n"] == 24 and "reconstruction" not in res
+    assert np.isfinite(res["properties"]["k_zz"]["mape"])
+    assert res["kozeny_carman"]["k_zz"]["c"] > 0
+    other = squares_writer(tmp_path / "other.h5", 12, seed=9)
+    res2 = api.evaluate(cnn_model, other)
+    assert res2["split"] == "all" and res2["n"] == 12

@@ -48,6 +48,10 @@ def test_cancelled_training_resumes_at_the_next_epoch(squares_set, tmp_path):
     with pytest.raises(Cancelled):
         api.train("cnn", squares_set, tmp_path / "c", progress=stop_at_2, **kw)
     assert _checkpoint.path_in(tmp_path / "c").exists()
+    import json
+
+    progress = json.loads((tmp_path / "c" / "progress.json").read_text())
+    assert progress["epoch"] == 2 and len(progress["history"]) == 2
     r = api.train(
         "cnn",
         squares_set,
@@ -71,3 +75,58 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(squares_set, tmp_path
     ck = _checkpoint.load(tmp_path / "n")
     assert ck is not None and ck["state"]["stage"] >= 1
     assert all(bool(v.isfinite().all()) for v in ck["model"].values())
+
+
+def test_deterministic_runs_give_identical_weights(squares_set, tmp_path):
+    import json
+
+    kw = dict(epochs=2, deterministic=True, config_overrides={"arch": {"channels": [4, 8, 8, 8]}})
+    a = api.train("cnn", squares_set, tmp_path / "a", **kw)
+    b = api.train("cnn", squares_set, tmp_path / "b", **kw)
+    sha = [json.loads((r.directory / "model.json").read_text())["weights_sha256"] for r in (a, b)]
+    assert sha[0] == sha[1]
+    import torch
+
+    assert not torch.are_deterministic_algorithms_enabled()
+
+
+def test_a_killed_training_resumes_at_the_next_epoch(squares_set, tmp_path):
+    import os
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    script = textwrap.dedent(f"""
+        import os, signal
+        from porestudio.ml.api import train
+        def die(ev):
+            if ev["epoch"] == 2:
+                os.kill(os.getpid(), signal.SIGKILL)
+        train("cnn", {str(squares_set)!r}, {str(tmp_path / "k")!r}, epochs=3, progress=die,
+              config_overrides={{"arch": {{"channels": [4, 8, 8, 8]}}}})
+    """)
+    env = {**os.environ, "PYTHONPATH": str(root), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, "-c", script], env=env, timeout=120)
+    assert proc.returncode == -9
+    seen = []
+    r = api.train("cnn", squares_set, tmp_path / "k", epochs=3, progress=seen.append,
+                  config_overrides={"arch": {"channels": [4, 8, 8, 8]}})  # fmt: skip
+    assert r.resumed and [ev["epoch"] for ev in seen] == [3]
+    assert [ev["epoch"] for ev in r.history] == [1, 2, 3]
+
+
+def test_latent_gradients_reach_z_through_a_frozen_model(squares_set, tmp_path):
+    import torch
+
+    r = api.train("pvae", squares_set, tmp_path / "g", epochs=1, config_overrides=TINY_PVAE)
+    m = api.load(r.directory)
+    z = torch.zeros(2, m.latent_dim, requires_grad=True)
+    (m.regress_t(z).sum() + m.decode_t(z).mean()).backward()
+    assert z.grad is not None and float(z.grad.abs().sum()) > 0
+    assert all(p.grad is None for p in m.module.parameters())
+    phys = m.scaler.inverse_t(m.regress_t(z))
+    assert phys.shape == (2, 2) and phys.requires_grad
+    mu, logvar = m.encode_stats(np.ones((3, 2, 20, 20), bool))
+    assert mu.shape == logvar.shape == (3, 16) and mu.dtype == np.float32
