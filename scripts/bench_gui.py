@@ -103,8 +103,8 @@ def _wait(app, condition, timeout: float = 120.0) -> None:
 def table_seconds(n: int = 48_831) -> dict[str, float]:
     """Seconds for the sample table with ``n`` rows: fill, sort, filter, plot the subset."""
     from porestudio.gui.app import application
+    from porestudio.gui.model.table_filter import evaluate
     from porestudio.gui.plot_panel import PlotPanel
-    from porestudio.gui.table_filter import evaluate
     from porestudio.gui.table_model import PropertyTableModel, table_columns
 
     application()

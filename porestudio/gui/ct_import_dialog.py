@@ -21,6 +21,7 @@ from porestudio.gui.ct_import_parts import OptionsBox
 from porestudio.gui.ct_scan import CtScan, import_ct_job, overlay, porosity_at, read_slice, scan_ct
 from porestudio.gui.feedback import ask_replace, report_error
 from porestudio.gui.jobs import JobManager
+from porestudio.gui.task import Task
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +130,11 @@ class CtImportDialog(QtWidgets.QDialog):
         self.import_button.setDefault(True)
         self.import_button.clicked.connect(self.start_import)
         self.cancel_button = QtWidgets.QPushButton("Cancel import")
-        self.cancel_button.clicked.connect(self.cancel_import)
-        self.cancel_button.setEnabled(False)
+        self.import_task = Task(
+            self.jobs, "ct-import", run=self.import_button, cancel=self.cancel_button,
+            progress=self.progress, hide_progress=True, description="importing CT volume",
+            parent=self,
+        )  # fmt: skip
         close = QtWidgets.QPushButton("Close")
         close.clicked.connect(self.reject)
         row = QtWidgets.QHBoxLayout()
@@ -333,28 +337,22 @@ class CtImportDialog(QtWidgets.QDialog):
     def _import(self, out: str, options: dict[str, Any], overwrite: bool) -> None:
         if self.scan is None:
             return
-        self.import_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self.jobs.submit(
-            "ct-import",
+        self.import_task.start(
             import_ct_job,
             self.scan.source,
             out,
             options={**options, "overwrite": overwrite},
-            progress=True,
-            on_progress=self._show_progress,
             on_result=self._imported,
             on_error=self._import_failed,
-            description="importing CT volume",
         )
 
     def cancel_import(self) -> None:
         """Stop a running import (the dataset file is not written)."""
-        self.jobs.cancel("ct-import")
+        self.import_task.cancel()
 
     def busy(self) -> bool:
         """Whether an import is running."""
-        return self.jobs.busy("ct-import")
+        return self.import_task.is_busy()
 
     def _show_progress(self, done: int, total: int) -> None:
         self.progress.show()
@@ -362,18 +360,12 @@ class CtImportDialog(QtWidgets.QDialog):
         self.progress.setValue(done)
 
     def _import_failed(self, exc: BaseException) -> None:
-        self.import_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
-        self.progress.setValue(0)
-        self.progress.hide()
         if isinstance(exc, Cancelled):
             self.source_info.setText("import cancelled: no dataset was written")
         else:
             report_error(exc, self)
 
     def _imported(self, path: str) -> None:
-        self.import_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
         self.imported.emit(path)
         self.accept()
 

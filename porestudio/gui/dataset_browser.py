@@ -3,7 +3,7 @@
 Opening runs in a worker (:func:`porestudio.gui.table_model.load_table` reads only the
 property arrays); the table is a lazy model, so 50,000 samples scroll and sort smoothly.
 Selecting a row emits ``sample_selected(index)``; the main window shows that structure.
-A filter line above the table (:mod:`porestudio.gui.table_filter`, e.g.
+A filter line above the table (:mod:`porestudio.gui.model.table_filter`, e.g.
 ``0.2 < porosity < 0.3 and k_zz > 1``) hides the samples that do not match; it is evaluated
 on the property arrays with numpy, so it stays instant for 50,000 rows.
 """
@@ -19,7 +19,7 @@ from PySide6 import QtCore, QtWidgets
 
 from porestudio.gui.feedback import report_error
 from porestudio.gui.jobs import JobManager
-from porestudio.gui.table_filter import FilterError, evaluate
+from porestudio.gui.model.table_filter import FilterError, evaluate
 from porestudio.gui.table_model import DatasetTable, PropertyTableModel, load_table, table_columns
 
 log = logging.getLogger(__name__)

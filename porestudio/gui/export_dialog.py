@@ -19,6 +19,7 @@ from porestudio.errors import InputError
 from porestudio.gui.ct_import_parts import parse_voxel_um
 from porestudio.gui.feedback import ask_replace, report_error
 from porestudio.gui.jobs import JobManager
+from porestudio.gui.task import Task
 from porestudio.structures.volume import Structure
 
 FORMATS = {"STL (solid, mm)": ".stl", "TIFF stack": ".tif", "VTI (ParaView)": ".vti"}
@@ -106,13 +107,15 @@ class ExportDialog(QtWidgets.QDialog):
         self.islands_box = QtWidgets.QCheckBox("Remove floating solid islands first")
         self.check_label = QtWidgets.QLabel("Print check: running…")
         self.check_label.setWordWrap(True)
-        self.progress = QtWidgets.QProgressBar()
-        self.progress.setRange(0, 1)
-        self.progress.hide()  # shown while writing
+        self.progress = QtWidgets.QProgressBar()  # shown while writing
         self.buttons = QtWidgets.QDialogButtonBox(
             QtWidgets.QDialogButtonBox.StandardButton.Save
             | QtWidgets.QDialogButtonBox.StandardButton.Cancel
         )
+        self.export_task = Task(
+            jobs, "export", busy=(self.buttons,), progress=self.progress, hide_progress=True,
+            description="exporting", parent=self,
+        )  # fmt: skip
         self.buttons.accepted.connect(self.export)
         self.buttons.rejected.connect(self.reject)
         self._layout(browse)
@@ -245,11 +248,7 @@ class ExportDialog(QtWidgets.QDialog):
         return ask_replace(path, lambda overwrite: self._write(structure, path, overwrite), self)
 
     def _write(self, structure: Structure, path: str, overwrite: bool) -> None:
-        self.buttons.setEnabled(False)
-        self.progress.setRange(0, 0)
-        self.progress.show()
-        self.jobs.submit(
-            "export",
+        self.export_task.start(
             export_structure,
             structure,
             path,
@@ -258,19 +257,10 @@ class ExportDialog(QtWidgets.QDialog):
             skin_vox=self.skin_spin.value(),
             smooth=self.smooth_box.isChecked(),
             overwrite=overwrite,
+            progress=False,
             on_result=self._done,
-            on_error=self._failed,
-            description=f"exporting {Path(path).name}",
         )
 
-    def _failed(self, exc: BaseException) -> None:
-        self.buttons.setEnabled(True)
-        self.progress.setRange(0, 1)
-        self.progress.hide()
-        report_error(exc, self)
-
     def _done(self, path: str) -> None:
-        self.progress.setRange(0, 1)
-        self.progress.setValue(1)
         self.exported.emit(path)
         self.accept()

@@ -15,10 +15,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from porestudio.errors import Cancelled, InputError
+from porestudio.errors import InputError
 from porestudio.gui.ct_import_parts import parse_voxel_um
 from porestudio.gui.feedback import ask_replace, report_error
 from porestudio.gui.jobs import JobManager
+from porestudio.gui.task import Task
 from porestudio.structures.volume import Structure
 
 log = logging.getLogger(__name__)
@@ -207,12 +208,12 @@ class GenerateDialog(QtWidgets.QDialog):
         self.add_button.setEnabled(self.dataset_path is not None)
         self.new_button = QtWidgets.QPushButton("New dataset…")
         self.new_button.clicked.connect(self._ask_new_dataset)
-        self.progress = QtWidgets.QProgressBar()
-        self.progress.setRange(0, 1)
-        self.progress.hide()  # shown while a dataset is written
+        self.progress = QtWidgets.QProgressBar()  # shown while a dataset is written
         self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.clicked.connect(lambda: self.jobs.cancel("generate-dataset"))
-        self.cancel_button.setEnabled(False)
+        self.write_task = Task(
+            self.jobs, "generate-dataset", run=self.new_button, cancel=self.cancel_button,
+            progress=self.progress, hide_progress=True, description="generating", parent=self,
+        )  # fmt: skip
         close = QtWidgets.QPushButton("Close")
         close.clicked.connect(self.reject)
         self.count_spin.setToolTip("How many structures a new dataset gets (sample i: index i)")
@@ -336,10 +337,7 @@ class GenerateDialog(QtWidgets.QDialog):
 
     def _write(self, path: str, request: tuple, overwrite: bool) -> None:
         name, seed, vox, kwargs = request
-        self.new_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self.jobs.submit(
-            "generate-dataset",
+        self.write_task.start(
             new_dataset,
             str(Path(path)),
             name,
@@ -348,28 +346,5 @@ class GenerateDialog(QtWidgets.QDialog):
             vox,
             kwargs,
             overwrite=overwrite,
-            progress=True,
-            on_progress=self._progress,
-            on_result=self._written,
-            on_error=self._write_failed,
-            description="generating",
+            on_result=self.dataset_written.emit,
         )
-
-    def _progress(self, done: int, total: int) -> None:
-        self.progress.show()
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-
-    def _written(self, path: str) -> None:
-        self.progress.hide()
-        self.new_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
-        self.dataset_written.emit(path)
-
-    def _write_failed(self, exc: BaseException) -> None:
-        self.new_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
-        self.progress.setValue(0)
-        self.progress.hide()
-        if not isinstance(exc, Cancelled):
-            report_error(exc, self)

@@ -59,6 +59,12 @@ class MainActions:
             shortcut="Ctrl+I",
             tip="Import a micro-CT volume into a dataset",
         )
+        self.load_model = self.action(
+            "&Load model…",
+            w.ask_load_model,
+            shortcut="Ctrl+M",
+            tip="Load a trained pVAE (latent map, design) or CNN surrogate",
+        )
         self.generate = self.action(
             "&Generate…", w.open_generate, shortcut="Ctrl+G", tip="Generate synthetic structures"
         )
@@ -75,7 +81,7 @@ class MainActions:
         menu.addAction(self.open)
         menu.addMenu(self.recent_menu)
         menu.addSeparator()
-        for act in (self.import_ct, self.generate, self.export, self.screenshot):
+        for act in (self.load_model, self.import_ct, self.generate, self.export, self.screenshot):
             menu.addAction(act)
         menu.addSeparator()
         menu.addAction(quit_)
@@ -181,7 +187,7 @@ class MainActions:
 
     def _fill_toolbar(self) -> None:
         bar = self.toolbar
-        for act in (self.open, self.import_ct, self.generate, self.export):
+        for act in (self.open, self.load_model, self.import_ct, self.generate, self.export):
             bar.addAction(act)
         bar.addSeparator()
         for act in (self.smooth, self.pore_phase, self.slices):
@@ -224,6 +230,7 @@ class MainActions:
         if on:
             self.w.settings.device = device
             self.w.properties.device = device
+            self.w.studio.set_device(device)
 
     def _about(self) -> None:
         QtWidgets.QMessageBox.about(

@@ -8,6 +8,7 @@ plug in the same way: a QWidget that receives the shared :class:`JobManager`, ad
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 from pathlib import Path
@@ -22,9 +23,12 @@ from porestudio.gui.feedback import report_error
 from porestudio.gui.generate_dialog import GenerateDialog
 from porestudio.gui.jobs import JobManager
 from porestudio.gui.main_actions import build_actions
+from porestudio.gui.model import StudioModel
+from porestudio.gui.native_libs import preload_before_rendering
 from porestudio.gui.plot_panel import PlotPanel
 from porestudio.gui.properties_panel import PropertiesPanel
 from porestudio.gui.settings import Settings
+from porestudio.gui.studio_panels import StudioPanels, ask_model_folder
 from porestudio.gui.table_model import DatasetTable
 from porestudio.gui.viewer import StructureViewer
 from porestudio.gui.viewer_pair import ViewerPair
@@ -52,8 +56,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def __init__(self, settings: Settings | None = None, jobs: JobManager | None = None):
         super().__init__()
+        preload_before_rendering()  # Triton's LLVM before Mesa's (see native_libs)
         self.settings = settings or Settings()
         self.jobs = jobs or JobManager(self)
+        self.studio = StudioModel(device=self.settings.device)
+        """The shared state every panel observes (Qt-free; see :mod:`porestudio.gui.model`)."""
         self.table: DatasetTable | None = None
         self.structure: Structure | None = None
         self._pending_select: int | None = None
@@ -75,6 +82,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.add_panel("Dataset", self.browser, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
         self.add_panel("Properties", self.properties, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         self.add_panel("Plot", self.plot, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.panels = StudioPanels(self)
         self.actions_ = build_actions(self)
         self._build_status_bar()
         self._connect()
@@ -84,7 +92,8 @@ class MainWindow(QtWidgets.QMainWindow):
         docks = self.docks
         vertical, horizontal = QtCore.Qt.Orientation.Vertical, QtCore.Qt.Orientation.Horizontal
         self.resizeDocks([docks["Dataset"], docks["Plot"]], [500, 340], vertical)
-        self.resizeDocks([docks["Dataset"], docks["Properties"]], [540, 390], horizontal)
+        self.resizeDocks([docks["Dataset"], docks["Properties"]], [540, 430], horizontal)
+        self.panels.arrange()
         self._default_state = self.saveState()
         self.settings.restore_window(self)
 
@@ -128,6 +137,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.properties.dataset_changed.connect(self.reload_dataset)
         self.properties.unit_changed.connect(self._unit_changed)
         self.properties.voxel_size_requested.connect(self.set_voxel_size)
+        self.studio.events.selection.connect(self._selection_changed)
+        self.studio.events.message.connect(lambda e: self.statusBar().showMessage(e.value, 8000))
         self.jobs.started.connect(self._job_started)
         self.jobs.progress.connect(self._job_progress)
         self.jobs.ended.connect(self._job_ended)
@@ -145,6 +156,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _dataset_opened(self, table: DatasetTable) -> None:
         self.table = table
+        self.studio.set_table(table)
         self.settings.add_recent(table.path)
         self.settings.last_folder = table.path
         self.actions_.update_recent()
@@ -173,6 +185,8 @@ class MainWindow(QtWidgets.QMainWindow):
         """Show sample ``index`` of the open dataset in the target viewer."""
         if self.table is None:
             return
+        if index not in self.studio.selection:
+            self.studio.pick(index)
         self.plot.set_selected(index)
         viewer = self.target_viewer()
         viewer.show_source(
@@ -215,7 +229,14 @@ class MainWindow(QtWidgets.QMainWindow):
         """Show an in-memory structure in the target viewer."""
         self.target_viewer().show_structure(structure, title)
 
+    def _selection_changed(self, event) -> None:
+        """A pick made elsewhere (latent map, a script): select it in the browser too."""
+        picks = event.value
+        if picks and self.browser.selected_sample() != picks[-1]:
+            self.browser.select_sample(picks[-1])
+
     def _structure_shown(self, viewer: StructureViewer, structure: Structure, title: str):
+        self.studio.show(viewer.name, structure)
         if viewer is not self.target_viewer() or structure is self.structure:
             return  # another view, or the same structure re-meshed (mode or phase switch)
         if self.structure is not None and structure.pore is self.structure.pore:
@@ -234,6 +255,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _unit_changed(self, unit: str) -> None:
         self.settings.permeability_unit = unit
+        with contextlib.suppress(InputError):  # m², mD without a voxel size: lattice units
+            self.studio.set_unit(unit)
         self.browser.set_permeability_unit(unit)
         self._update_plot_columns()
 
@@ -276,6 +299,12 @@ class MainWindow(QtWidgets.QMainWindow):
         if name:
             self.open_dataset(name)
 
+    def ask_load_model(self) -> None:
+        """Folder dialog, then load the model (pVAE: map and design; CNN: surrogate)."""
+        folder = ask_model_folder(self, self.settings.last_folder)
+        if folder:
+            self.panels.load(folder)
+
     def open_ct_import(self) -> CtImportDialog:
         """Open the CT import dialog; the imported dataset opens in the browser."""
         dialog = CtImportDialog(self.jobs, self.settings.last_folder, self)
@@ -296,12 +325,13 @@ class MainWindow(QtWidgets.QMainWindow):
         same = self.table is not None and Path(path) == self.table.path
         self.open_dataset(path, select=self.table.count if same else 0)
 
-    def open_export(self) -> ExportDialog | None:
-        """Open the export dialog for the shown structure."""
-        if self.structure is None:
+    def open_export(self, structure: Structure | None = None) -> ExportDialog | None:
+        """Open the export dialog for ``structure`` (default: the shown structure)."""
+        structure = structure if isinstance(structure, Structure) else self.structure
+        if structure is None:
             report_error(InputError("no structure to export: select or generate one"), self)
             return None
-        dialog = ExportDialog(self.structure, self.jobs, self.settings.last_folder, self)
+        dialog = ExportDialog(structure, self.jobs, self.settings.last_folder, self)
         dialog.exported.connect(lambda p: self.statusBar().showMessage(f"wrote {p}", 8000))
         dialog.open()
         return dialog
@@ -362,8 +392,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings.sync()
         self.jobs.shutdown(timeout_ms=5000)
         self.viewers.close_viewers()
-        if self.table is not None:
-            self.table.dataset.close()
+        self.studio.close()
         super().closeEvent(event)
 
 

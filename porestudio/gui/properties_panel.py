@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from porestudio.errors import Cancelled, InputError
+from porestudio.errors import InputError
 from porestudio.formatting import NOT_COMPUTED, format_value, header
 from porestudio.gui.feedback import report_error
 from porestudio.gui.jobs import JobManager
+from porestudio.gui.task import Task
 from porestudio.gui.voxel_input import UNKNOWN_VOXEL_HINT, VoxelSizeInput
 from porestudio.structures.volume import Structure
 from porestudio.units import permeability_from_lattice, unit_label
@@ -151,17 +152,18 @@ class PropertiesPanel(QtWidgets.QWidget):
         self.compute_button.clicked.connect(self.compute)
         self.compute_button.setEnabled(False)  # until a structure is shown
         self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.cancel)
-        self.cancel_button.setEnabled(False)
         self.save_button = QtWidgets.QPushButton("Save to dataset")
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(self.save_to_dataset)
         self.progress = QtWidgets.QProgressBar()
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
         self._build_tensor_table()
         self.run_info = QtWidgets.QLabel("")
         self.run_info.setWordWrap(True)
+        self.task = Task(
+            self.jobs, "permeability", run=self.compute_button, cancel=self.cancel_button,
+            progress=self.progress, status=self.run_info, description="permeability", parent=self,
+        )  # fmt: skip
+        self.task.finished.connect(lambda _status: self._idle())
         self._layout_permeability(grid)
         return box
 
@@ -214,7 +216,7 @@ class PropertiesPanel(QtWidgets.QWidget):
         origin : (dataset path, index), optional
             Where the structure is stored (enables "Save to dataset").
         """
-        self.jobs.invalidate("permeability")
+        self.task.invalidate()
         self.structure, self.origin, self.summary = structure, origin, None
         self._idle()
         self._update_units()
@@ -299,54 +301,30 @@ class PropertiesPanel(QtWidgets.QWidget):
             report_error(InputError("no structure selected: pick a sample first"), self)
             return
         self._set_result(None)
-        self.compute_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self.progress.setRange(0, 0)  # busy until the first progress report
         mode = self.mode_box.currentText()
-        self.jobs.submit(
-            "permeability",
+        self.task.start(
             compute_permeability,
             self.structure,
             tensor=self.tensor_box.isChecked(),
             mode=mode,
             method=self.method_box.currentText(),
             device=self.device,
-            progress=True,
             on_result=lambda r, m=mode: self._done(r, m),
-            on_progress=self._progress,
-            on_error=self._failed,
-            description="permeability",
         )
 
     def cancel(self) -> None:
         """Cancel a running permeability computation."""
-        self.jobs.cancel("permeability")
+        self.task.cancel()
 
     def busy(self) -> bool:
         """Whether a permeability computation is running."""
-        return self.jobs.busy("permeability")
-
-    def _progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
+        return self.task.is_busy()
 
     def _idle(self) -> None:
-        self.compute_button.setEnabled(self.structure is not None)
-        self.cancel_button.setEnabled(False)
-        self.progress.setRange(0, 1)
-
-    def _failed(self, exc: BaseException) -> None:
-        self._idle()
-        self.progress.setValue(0)
-        if isinstance(exc, Cancelled):
-            self.run_info.setText("cancelled")
-        else:
-            self.run_info.setText("failed")
-            report_error(exc, self)
+        """Compute is offered only with a structure (the task restores the other controls)."""
+        self.compute_button.setEnabled(self.structure is not None and not self.busy())
 
     def _done(self, result: Any, mode: str) -> None:
-        self._idle()
-        self.progress.setValue(1)
         self._result_mode = mode
         self._set_result(result)
 

@@ -289,28 +289,62 @@ def _centre_fan(loops: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros((0, 3), np.int64)
 
 
-def smooth_faces(solid: np.ndarray, sigma: float = 0.5) -> np.ndarray:
-    """Smoothed closed, manifold surface of the solid by marching cubes (outward-facing).
+SMOOTH_SIGMA_VOX = 0.5
+"""Gaussian smoothing [voxels] of the smooth surface (export and studio viewer alike)."""
 
-    The solid mask (padded by two empty voxels on every side, so the surface is closed)
-    is blurred with a Gaussian of ``sigma`` voxels and contoured at 0.5, which keeps flat
-    walls in place. Field values within 1e-3 of the level are pushed off it, so no two
-    marching-cubes vertices come closer than ~1e-3 voxel and the float32 coordinates of
-    an STL never merge distinct vertices (which would pinch the surface).
+SMOOTH_PAD = 2
+"""Empty voxels padded on every side before smoothing, so the smooth surface is closed."""
+
+
+def smooth_field(solid: np.ndarray, sigma: float = SMOOTH_SIGMA_VOX) -> np.ndarray:
+    """The field whose 0.5-isosurface is the smooth surface of ``solid`` (one definition).
+
+    The mask, padded by :data:`SMOOTH_PAD` empty voxels, is blurred with a Gaussian of
+    ``sigma`` voxels (features thinner than the blur fall back to the plain mask). Values
+    within 1e-3 of 0.5 are pushed off it, so no two marching-cubes vertices come closer
+    than ~1e-3 voxel and float32 STL coordinates never merge distinct vertices.
+
+    Parameters
+    ----------
+    solid : ndarray of bool, shape (nz, ny, nx)
+        The phase to enclose (the outside of the array counts as the other phase).
+    sigma : float
+        Gaussian smoothing [voxels]; 0 gives the plain marching-cubes surface.
+
+    Returns
+    -------
+    ndarray of float32, shape (nz + 2 pad, ny + 2 pad, nx + 2 pad)
+        Grid point ``(k, j, i)`` sits at voxel-centre coordinate ``(i, j, k) - pad + 0.5``.
     """
     from scipy import ndimage
-    from skimage import measure
 
-    pad = 2
-    field = np.pad(solid.astype(np.float32), pad, constant_values=0.0)
-    if sigma > 0:
-        field = ndimage.gaussian_filter(field, sigma, mode="constant")
-    if field.max() <= 0.5:
-        return np.zeros((0, 3, 3))
+    plain = np.pad(np.asarray(solid, dtype=np.float32), SMOOTH_PAD, constant_values=0.0)
+    field = ndimage.gaussian_filter(plain, sigma, mode="constant") if sigma > 0 else plain
+    if field.max() <= 0.5:  # features thinner than the smoothing
+        field = plain
     near = np.abs(field - 0.5) < 1e-3
     field[near] = np.where(field[near] < 0.5, 0.5 - 1e-3, 0.5 + 1e-3)
+    return field
+
+
+def smooth_faces(solid: np.ndarray, sigma: float = SMOOTH_SIGMA_VOX) -> np.ndarray:
+    """Smoothed closed, manifold surface of the solid by marching cubes (outward-facing).
+
+    The isosurface at 0.5 of :func:`smooth_field` (which keeps flat walls in place); the
+    studio viewer contours the same field, so it shows the surface that is exported.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_triangles, 3, 3)
+        Triangle vertices ``(x, y, z)`` in voxel units, counter-clockwise seen from outside.
+    """
+    from skimage import measure
+
+    if not np.any(solid):
+        return np.zeros((0, 3, 3))
+    field = smooth_field(solid, sigma)
     verts, faces, _, _ = measure.marching_cubes(field, level=0.5, allow_degenerate=False)
-    verts = verts[:, ::-1] - pad + 0.5  # (z, y, x) voxel-centre indices → (x, y, z) edges
+    verts = verts[:, ::-1] - SMOOTH_PAD + 0.5  # (z, y, x) voxel-centre indices → (x, y, z) edges
     triangles = verts[faces]
     if signed_volume(triangles) < 0:
         triangles = triangles[:, ::-1]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
-from porestudio.gui.table_filter import FilterError, evaluate
+from porestudio.gui.model.table_filter import FilterError, evaluate
 from porestudio.structures.dataset import DatasetWriter
 
 N_BIG = 48_831  # the size of the paper's CT dataset

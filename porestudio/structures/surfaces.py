@@ -1,7 +1,8 @@
-"""Surfaces of a voxel phase as plain arrays (worker side of :mod:`porestudio.gui.mesh`).
+"""Display surfaces of a voxel phase as plain arrays (what the studio's viewers draw).
 
-Voxel-exact surfaces (merged coplanar faces) and smooth isosurfaces (Gaussian-smoothed
-indicator, VTK flying edges, vertex clustering to a triangle budget). Everything returns
+Voxel-exact surfaces (merged coplanar faces) and smooth isosurfaces of the field export
+contours (:func:`porestudio.structures._mesh.smooth_field`: VTK flying edges, vertex
+clustering to a triangle budget), so the studio shows what it exports. Everything returns
 numpy arrays. The one VTK filter used runs on a private image behind a lock and is
 converted to numpy before it returns: it is 5x faster than scikit-image's marching cubes
 and, unlike it, does not hold the GIL, so the GUI stays responsive while a mesh is built.
@@ -16,6 +17,8 @@ import dataclasses
 import threading
 
 import numpy as np
+
+from porestudio.structures._mesh import SMOOTH_PAD, SMOOTH_SIGMA_VOX, smooth_field
 
 _VTK_LOCK = threading.Lock()
 """One worker-side VTK pipeline at a time (the GUI thread only touches its own objects)."""
@@ -203,13 +206,15 @@ def _flat_argwhere(mask: np.ndarray) -> np.ndarray:
 def smooth_surface(
     mask: np.ndarray,
     spacing: float = 1.0,
-    sigma: float = 0.6,
+    sigma: float = SMOOTH_SIGMA_VOX,
     max_triangles: int | None = None,
 ) -> SurfaceArrays:
-    """Isosurface (flying edges) of the Gaussian-smoothed phase indicator at 0.5.
+    """The smooth surface that export writes (:func:`_mesh.smooth_field` at 0.5), for display.
 
-    The field is padded with one layer of the other phase so the surface is closed at
-    the domain faces; voxel centres sit at ``(i + 0.5) * spacing``.
+    Contoured with VTK flying edges (GIL released, so the studio stays responsive) on the
+    very field :func:`porestudio.structures.export.write_stl` contours with marching cubes:
+    the vertices are the same edge crossings. Only above ``max_triangles`` is the display
+    copy simplified (vertex clustering).
 
     Parameters
     ----------
@@ -228,17 +233,10 @@ def smooth_surface(
     SurfaceArrays
         Triangles with outward vertex normals.
     """
-    from scipy.ndimage import gaussian_filter
-
     if not mask.any():
         return _empty(3)
-    field = np.pad(mask.astype(np.float32), 1, constant_values=0.0)
-    if sigma > 0:
-        field = gaussian_filter(field, sigma=sigma, mode="constant", cval=0.0, truncate=2.5)
-    if field.max() <= 0.5:  # features thinner than the smoothing: fall back to no smoothing
-        field = np.pad(mask.astype(np.float32), 1, constant_values=0.0)
-    points, faces = isosurface(field, 0.5)
-    points -= 0.5  # padded-field index -> voxel-centre coordinates [voxels]
+    points, faces = isosurface(smooth_field(mask, sigma), 0.5)
+    points += 0.5 - SMOOTH_PAD  # padded-field index -> voxel-edge coordinates [voxels]
     if max_triangles is not None and len(faces) > max_triangles:
         points, faces = _cluster(points, faces, np.sqrt(len(faces) / max_triangles))
     normals = _vertex_normals(points, faces).astype(np.float32)
