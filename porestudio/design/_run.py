@@ -182,7 +182,7 @@ class Run:
             tgt = np.repeat(full[i : i + 1], b - a, 0)
             err = C.relative_error(p["phys"], self.props, tgt)
             perc = p["perc"][p["sel"]]
-            order = np.lexsort((err, ~perc))
+            order = _flowing_first(np.lexsort((err, ~perc)), perc)
             p["final"] = [(p["sel"][j], j) for j in order[: self.n_cand]]
             p["err_phys"] = err
             a = b
@@ -191,7 +191,9 @@ class Run:
     def _describe(self, pools: list[dict[str, Any]]) -> None:
         """Nearest training row, novelty and density of every pool's final candidates."""
         for p in pools:
-            p["final"] = p.get("final") or [(s, None) for s in p["sel"][: self.n_cand]]
+            sel = np.asarray(p["sel"], int)
+            sel = sel[_flowing_first(np.arange(len(sel)), p["perc"][sel])]
+            p["final"] = p.get("final") or [(s, None) for s in sel[: self.n_cand]]
         inputs = np.concatenate([p["inputs"][[s for s, _ in p["final"]]] for p in pools])
         rows, nov, dens = describe_structures(self.ref, self.model, inputs)
         a = 0
@@ -248,6 +250,13 @@ class Run:
 
         perc = percolates(np.asarray(inputs, bool), 6)
         return all(perc["xyz".index(a)] for a in self.flow_axes)
+
+
+def _flowing_first(order: np.ndarray, perc: np.ndarray) -> np.ndarray:
+    """``order`` without the candidates that carry no flow, unless none does (then all,
+    each reported with ``percolates`` False): a structure without flow is not a design."""
+    order = np.asarray(order, int)
+    return order[perc[order]] if perc.any() else order
 
 
 def _as_pores(dims: int, inputs: np.ndarray) -> np.ndarray:
