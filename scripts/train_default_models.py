@@ -162,9 +162,14 @@ def _row(name: str, folder: Path) -> list[str]:
     size_mb = (folder / "model.safetensors").stat().st_size / 1e6
     return [
         f"| `{name}` | {tr['split_sizes']} | {tr['seconds'] / 60:.0f} min on {tr['device_name']}"
-        f" ({tr['threads']} threads) | {ev['split']} ({ev['n']}) | {r2} | {mape} | {kc_txt or '—'}"
+        f" ({tr['threads']} threads) | {_scored(ev)} | {r2} | {mape} | {kc_txt or '—'}"
         f" | {rec_txt} | {phys_txt or '—'} ({phys.get('n', 0)} solved) | {size_mb:.1f} MB |"
     ]
+
+
+def _scored(ev: dict) -> str:
+    """Where a model was scored: a fresh set ("all" of another dataset) or its test split."""
+    return f"{'fresh samples' if ev['split'] == 'all' else 'test split'} ({ev['n']})"
 
 
 def write_doc(out: Path, doc: Path) -> None:
