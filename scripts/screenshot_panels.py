@@ -70,7 +70,9 @@ def _settle(app, window, seconds: float = 0.5) -> None:
         time.sleep(0.02)
 
 
-def shoot(data: Path, pvae: Path, cnn: Path, out: Path) -> list[Path]:
+def shoot(
+    data: Path, pvae: Path, cnn: Path, out: Path, target=(0.3, 0.2), training=True
+) -> list[Path]:  # noqa: E501
     """Drive the window through the panels and save the screenshots; returns the files."""
     from PySide6 import QtCore
 
@@ -101,8 +103,8 @@ def shoot(data: Path, pvae: Path, cnn: Path, out: Path) -> list[Path]:
     w.panels.interpolation.slider.setValue(9)
     design = w.panels.design
     design.options = DesignOptions(k_init=30, keep=4, screen_steps=40, steps=80, patience=20)
-    design.fields["porosity"].setText("0.3")
-    design.fields["k_zz"].setText("0.2")
+    design.fields["porosity"].setText(str(target[0]))
+    design.fields["k_zz"].setText(str(target[1]))
     design.design()
     _wait(app, lambda: w.studio.results != ())
     design.gallery.selectRow(0)
@@ -117,8 +119,9 @@ def shoot(data: Path, pvae: Path, cnn: Path, out: Path) -> list[Path]:
         files.append(path)
     w.docks["Design"].raise_()
     _settle(app, w)
-    files.append(grab_window(w, out / "studio_design.png"))
-    files.append(_training_shot(app, w, data, out))
+    files.append(grab_window(w, out / "studio_design.png", overwrite=True))
+    if training:
+        files.append(_training_shot(app, w, data, out))
     w.close()
     return files
 
@@ -144,6 +147,15 @@ def main() -> None:
     parser.add_argument("--pvae", type=Path)
     parser.add_argument("--cnn", type=Path)
     parser.add_argument("--out", type=Path, default=Path("docs"))
+    parser.add_argument(
+        "--target",
+        type=float,
+        nargs=2,
+        default=(0.3, 0.2),
+        metavar=("POROSITY", "K_ZZ"),
+        help="design target (k in voxel²)",
+    )
+    parser.add_argument("--no-training", action="store_true", help="skip the training panel")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -151,7 +163,9 @@ def main() -> None:
         if args.pvae is None:
             log.info("training a tiny pVAE and CNN on generated squares…")
             args.dataset, args.pvae, args.cnn = tiny_models(Path(tmp))
-        for path in shoot(args.dataset, args.pvae, args.cnn, args.out):
+        shots = shoot(args.dataset, args.pvae, args.cnn, args.out, tuple(args.target),
+                      not args.no_training)  # fmt: skip
+        for path in shots:
             log.info("wrote %s", path)
     (args.out / ".screenshot.ini").unlink(missing_ok=True)
 

@@ -172,6 +172,38 @@ def _scored(ev: dict) -> str:
     return f"{'fresh samples' if ev['split'] == 'all' else 'test split'} ({ev['n']})"
 
 
+TARGETS = {  # issue 10's targets for the 2D models: (label, getter, bound, "≥" or "≤")
+    "pvae2d": [
+        ("regressor R² porosity", lambda e: e["properties"]["porosity"]["r2"], 0.998, "≥"),
+        ("regressor R² k_zz", lambda e: e["properties"]["k_zz"]["r2"], 0.998, "≥"),
+        ("voxel accuracy", lambda e: e["reconstruction"]["voxel_accuracy"], 0.99, "≥"),
+        ("mean abs Δφ", lambda e: e["reconstruction"]["porosity_abs_error_mean"], 0.01, "≤"),
+        ("median k error, physics", lambda e: e["physics"]["k_zz"]["median_rel_error"], 0.05,
+         "≤"),
+    ],
+    "cnn2d": [
+        ("R² log k_zz", lambda e: e["properties"]["k_zz"]["r2_log"], 0.995, "≥"),
+        ("MAPE k_zz [%]", lambda e: e["properties"]["k_zz"]["mape"], 3.0, "≤"),
+    ],
+}  # fmt: skip
+
+
+def _target_lines(out: Path) -> list[str]:
+    lines = ["", "## Targets of issue 10 (2D models, fresh samples)", "",
+             "| model | quantity | measured | target | met |", "|---|---|---|---|---|"]  # fmt: skip
+    for name, checks in TARGETS.items():
+        path = out / name / "evaluation.json"
+        if not path.exists():
+            continue
+        ev = json.loads(path.read_text())
+        for label, get, bound, sense in checks:
+            value = get(ev)
+            ok = value >= bound if sense == "≥" else value <= bound
+            lines.append(f"| `{name}` | {label} | {value:.4g} | {sense} {bound} | "
+                         f"{'yes' if ok else 'no'} |")  # fmt: skip
+    return lines
+
+
 def write_doc(out: Path, doc: Path) -> None:
     """docs/models.md: one row per shipped model (from its model.json + evaluation.json)."""
     lines = [
@@ -189,6 +221,7 @@ def write_doc(out: Path, doc: Path) -> None:
     ]
     for folder in sorted(p for p in out.iterdir() if (p / "evaluation.json").exists()):
         lines += _row(folder.name, folder)
+    lines += _target_lines(out)
     doc.write_text("\n".join(lines) + "\n")
 
 
