@@ -212,10 +212,13 @@ def handle_predict(args: argparse.Namespace) -> int:
         print_json({"model": args.model, "source": args.source,
                     "units": {k: _unit(k) for k in pred}, "predictions": pred})  # fmt: skip
         return 0
+    from porestudio.formatting import format_value, header
+
     names = list(pred)
-    print("  ".join(f"{n:>12}" for n in ["#", *names]))
+    unit = {"1": "", "voxel^2": "voxel²"}
+    print("  ".join(f"{h:>16}" for h in ["#", *(header(n, unit[_unit(n)]) for n in names)]))
     for i in range(len(next(iter(pred.values())))):
-        print("  ".join([f"{i:>12}", *(f"{float(pred[n][i]):>12.6g}" for n in names)]))
+        print("  ".join([f"{i:>16}", *(f"{format_value(pred[n][i]):>16}" for n in names)]))
     return 0
 
 

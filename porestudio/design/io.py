@@ -113,18 +113,19 @@ def _tensor(rows) -> tuple[np.ndarray, np.ndarray]:
 def load_volume(spec: str, shape_zyx: tuple[int, int, int]) -> tuple[np.ndarray, str]:
     """A structure (nz, ny, nx) from ``FILE.h5:INDEX``, or a volume file (``FILE@Z,Y,X`` crops a
     sub-volume of ``shape_zyx`` at that origin, e.g. from a CT stack)."""
-    crop = re.fullmatch(r"(.+)@(\d+),(\d+),(\d+)", spec)
-    index = re.fullmatch(r"(.+\.(?:h5|hdf5)):(-?\d+)", spec, flags=re.IGNORECASE)
-    if index:
-        from porestudio.structures.dataset import open_dataset
+    from porestudio.structures.naming import parse_sample_ref, require_exists
 
-        with open_dataset(index.group(1)) as ds:
-            return ds.pore(int(index.group(2))), spec
+    crop = re.fullmatch(r"(.+)@(\d+),(\d+),(\d+)", spec)
+    if crop is None:
+        ref = parse_sample_ref(spec)  # the one FILE.h5[:INDEX] parser and its messages
+        if ref.index is not None:
+            from porestudio.structures.dataset import open_dataset
+
+            with open_dataset(ref.path) as ds:
+                return ds.pore(ref.index), spec
     from porestudio.structures.ct import load_structure
 
-    path = Path(crop.group(1) if crop else spec)
-    if not path.exists():
-        raise InputError(f"{path} does not exist")
+    path = require_exists(crop.group(1) if crop else spec)
     pore = load_structure(path).pore
     if crop:
         z, y, x = (int(crop.group(i)) for i in (2, 3, 4))

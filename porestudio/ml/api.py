@@ -175,18 +175,10 @@ def read_pores(source: str | os.PathLike, spec: DataSpec | None = None) -> np.nd
     """
     import h5py
 
-    text = str(source)
-    index = None
-    base = text
-    if ":" in text and not Path(text).exists():
-        base, _, tail = text.rpartition(":")
-        try:
-            index = int(tail)
-        except ValueError:
-            raise InputError(f"bad sample index {tail!r} in {text!r}") from None
-    p = Path(base).expanduser()
-    if not p.exists():
-        raise InputError(f"no such file: {p}")
+    from porestudio.structures.naming import parse_sample_ref
+
+    ref = parse_sample_ref(source)
+    p, index = ref.path, ref.index
     if p.is_file() and h5py.is_hdf5(p):
         from porestudio.structures.dataset import open_dataset
 

@@ -73,7 +73,7 @@ def test_latent_and_interpolate(pvae_dir, squares_set, tmp_path, capsys):
     bad = ["interpolate", str(pvae_dir), "--from", str(tmp_path / "missing.tif"), "--to",
            f"{squares_set}:3", "--out", str(tmp_path / "p2.h5")]  # fmt: skip
     assert main(bad) == 2
-    assert "does not exist" in capsys.readouterr().err
+    assert "no such file or folder" in capsys.readouterr().err
 
 
 def test_a_dataset_that_does_not_fit_the_model(pvae_dir, tmp_path, capsys):
