@@ -6,6 +6,10 @@ loads at its first render, carries another. Loaded in that order — VTK first, 
 Triton) — the process dies with a segmentation fault. Loaded Triton first, both work. So the
 main window loads ``libtriton`` (0.3 s) before it builds its viewers, when Triton is
 installed; without Triton there is nothing to do.
+
+torch itself is imported here too, on the GUI thread at start-up: imported for the first time
+inside a worker (the first model load) it would hold the GIL for a second or more and freeze
+the window mid-interaction.
 """
 
 from __future__ import annotations
@@ -20,7 +24,10 @@ log = logging.getLogger(__name__)
 
 @functools.cache
 def preload_before_rendering() -> bool:
-    """Load Triton's native library now if Triton is installed; True if it was loaded."""
+    """Import torch, then load Triton's native library if Triton is installed; True if
+    Triton was loaded."""
+    import torch  # noqa: F401  (start-up, not a worker: see the module docstring)
+
     try:
         if importlib.util.find_spec("triton") is None:
             return False
