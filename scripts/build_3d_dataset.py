@@ -33,7 +33,7 @@ from porestudio.physics.campaign import label_dataset
 from porestudio.resources import RESOURCES_DIR as RESOURCES
 from porestudio.structures import generators
 from porestudio.structures.ct import binarise, read_grey
-from porestudio.structures.dataset import DatasetWriter
+from porestudio.structures.dataset import DatasetWriter, open_dataset
 
 log = logging.getLogger("build_3d_dataset")
 
@@ -120,11 +120,17 @@ def main() -> None:
         if done % 10 == 0 or done == total:
             log.info("labelled %d / %d (%.0f s)", done, total, time.perf_counter() - t0)
 
-    summary = label_dataset(
-        args.out, tensor=True, mode="periodic", device=args.device, workers=args.workers,
-        progress=progress, flush_seconds=120.0,
-    )  # fmt: skip
-    log.info("%s", summary.to_dict())
+    # GRF cubes first: they converge in seconds; the low-porosity Berea cubes (tortuous,
+    # k ~ 1e-3) take minutes each, so they come last and a partial run is still useful.
+    n_ct = len(ct_cubes(args.size))
+    with open_dataset(args.out) as ds:
+        total = len(ds)
+    for part in (np.arange(n_ct, total), np.arange(total)):
+        summary = label_dataset(
+            args.out, tensor=True, mode="periodic", device=args.device, workers=args.workers,
+            progress=progress, flush_seconds=120.0, indices=part,
+        )  # fmt: skip
+        log.info("%s", summary.to_dict())
 
 
 if __name__ == "__main__":
