@@ -71,6 +71,8 @@ def _register_train(subparsers: argparse._SubParsersAction) -> None:
         ),
         epilog=examples(
             "porestudio train pvae squares.h5 --out models/pvae2d --epochs 10",
+            "porestudio train pvae squares.h5 --out models/pvae2d-ft --init models/pvae2d "
+            "--config '{\"stages\": [{\"name\": \"transfer\", \"epochs\": 5}]}'",
             "torchrun --nproc-per-node 2 $(which porestudio) train cnn set3d.h5 --out models/cnn",
         ),
     )
@@ -88,6 +90,11 @@ def _register_train(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of weights, shuffles and split")
     p.add_argument("--config", metavar="JSON", help="config overrides (a JSON file or string)")
     p.add_argument("--deterministic", action="store_true", help="deterministic kernels")
+    p.add_argument(
+        "--init", metavar="MODEL",
+        help="start from this trained model (fine-tune: its architecture, scaler and split "
+        "are kept; the configured stages run on its weights)",
+    )  # fmt: skip
     p.add_argument(
         "--threads", type=int, metavar="N",
         help="torch intra-op threads (1 is much faster on a CPU shared with other jobs)",
@@ -152,6 +159,7 @@ def handle_train(args: argparse.Namespace) -> int:
         args.kind, args.data, args.out, epochs=args.epochs, device=args.device,
         batch_size=args.batch_size, seed=args.seed, resume=args.resume, progress=show,
         config_overrides=_overrides(args.config), deterministic=args.deterministic,
+        init=args.init,
     )  # fmt: skip
     summary = {
         "model": str(result.directory),

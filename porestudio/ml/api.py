@@ -16,7 +16,7 @@ import numpy as np
 
 from porestudio import __version__
 from porestudio.errors import InputError, OutputError
-from porestudio.ml import modelfile
+from porestudio.ml import finetune, modelfile
 from porestudio.ml.data import (
     DataSpec,
     check_dataset_fits,
@@ -75,6 +75,7 @@ def train(
     progress=None,
     config_overrides: dict[str, Any] | None = None,
     deterministic: bool = False,
+    init: str | os.PathLike | None = None,
 ) -> TrainResult:
     """Train a CNN surrogate or a pVAE on a labelled dataset; write the model to ``out``.
 
@@ -103,6 +104,10 @@ def train(
         Merged into :func:`porestudio.ml.config.default_config`.
     deterministic : bool
         Deterministic kernels (slower).
+    init : path, optional
+        Start from this trained model (fine-tune): same kind, data shape and properties;
+        its architecture, scaler and split seed are kept; the configured stages run on its
+        weights (:mod:`porestudio.ml.finetune`).
 
     Returns
     -------
@@ -113,6 +118,7 @@ def train(
     if kind not in modelfile.KINDS:
         raise InputError(f"unknown model kind {kind!r}; use cnn or pvae")
     path = dataset_path(data)
+    base = None if init is None else finetune.read_init(Path(init).expanduser(), kind)
     out_dir = _prepare_out(Path(out).expanduser().absolute(), path, resume)
     return run_training(
         kind,
@@ -125,6 +131,7 @@ def train(
         progress=progress,
         overrides=config_overrides,
         deterministic=deterministic,
+        init=base,
     )
 
 

@@ -102,8 +102,16 @@ def make_config(
     epochs: int | None = None,
     batch_size: int | None = None,
 ) -> dict[str, Any]:
-    """Defaults merged with ``overrides``; ``epochs`` sets every stage's epoch count."""
-    cfg = merge(default_config(kind, dims), overrides)
+    """Defaults merged with ``overrides``; ``epochs`` sets every stage's epoch count.
+
+    A stage in ``overrides["stages"]`` named like a default stage (``vae``, ``regressor``,
+    ``joint``, ``transfer``, ``cnn``) takes that stage's settings for the keys it omits, so
+    ``{"stages": [{"name": "transfer", "epochs": 5}]}`` is a complete schedule.
+    """
+    base = default_config(kind, dims)
+    named = {st["name"]: st for st in base["stages"]}
+    cfg = merge(base, overrides)
+    cfg["stages"] = [{**named.get(st.get("name"), {}), **st} for st in cfg["stages"]]
     if epochs is not None:
         if int(epochs) < 1:
             raise InputError(f"epochs must be >= 1; got {epochs}")

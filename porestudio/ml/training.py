@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from porestudio.errors import InputError
-from porestudio.ml import _checkpoint, _dist, modelfile
+from porestudio.ml import _checkpoint, _dist, finetune, modelfile
 from porestudio.ml.config import make_config
 from porestudio.ml.data import (
     DataSpec,
@@ -53,6 +53,7 @@ def run_training(
     progress,
     overrides: dict[str, Any] | None,
     deterministic: bool,
+    init: finetune.InitModel | None = None,
 ):
     """Train and write the model (see :func:`porestudio.ml.api.train`)."""
     import torch
@@ -60,19 +61,26 @@ def run_training(
     was_deterministic = torch.are_deterministic_algorithms_enabled()
     try:
         return _run(kind, path, out, epochs, device, batch_size, seed, progress, overrides,
-                    deterministic)  # fmt: skip
+                    deterministic, init)  # fmt: skip
     finally:
         torch.use_deterministic_algorithms(was_deterministic)
 
 
-def _run(kind, path, out, epochs, device, batch_size, seed, progress, overrides, deterministic):
+def _run(kind, path, out, epochs, device, batch_size, seed, progress, overrides, deterministic,
+         init):  # fmt: skip
     from porestudio.ml import engine
     from porestudio.ml.api import TrainResult
 
     dev, dist = _setup(device, deterministic, seed)
+    base = init
+    if base is not None:
+        overrides = finetune.init_overrides(base, overrides)
     prep = prepare(kind, path, overrides, epochs, batch_size, seed)
-    module = _new_module(kind, prep, seed, dev)
-    identity = {"kind": kind, "fingerprint": prep.fingerprint, "config": prep.cfg, "seed": seed}
+    if base is not None:
+        prep = finetune.adopt(prep, base)
+    module = _new_module(kind, prep, seed, dev, None if base is None else base.state)
+    identity = {"kind": kind, "fingerprint": prep.fingerprint, "config": prep.cfg, "seed": seed,
+                "init": None if base is None else base.config.get("weights_sha256")}  # fmt: skip
     settings = engine.LoopSettings(out, dev, int(seed), identity, dist, progress)
     loop = engine.run(kind, module, prep.cfg, _train_data(prep, dev), settings)
     module.eval()
@@ -89,7 +97,7 @@ def _run(kind, path, out, epochs, device, batch_size, seed, progress, overrides,
         "arch": prep.cfg["arch"],
         "data": prep.spec.to_json(),
         "scaler": prep.scaler.to_json(),
-        "training": _training_record(prep, seed, path, loop, dev, dist),
+        "training": _training_record(prep, seed, path, loop, dev, dist, base),
         "metrics": {"held_out": metrics},
     }
     if dist.main:
@@ -128,13 +136,17 @@ def prepare(kind, path: Path, overrides, epochs, batch_size, seed: int) -> Prepa
     return Prepared(spec, cfg, idx, parts, x, y, scaler, dataset_fingerprint(path))
 
 
-def _new_module(kind: str, prep: Prepared, seed: int, dev: str):
+def _new_module(kind: str, prep: Prepared, seed: int, dev: str, state=None):
+    """A fresh module (seeded), or one holding ``state`` (the weights of ``--init``)."""
     import torch
 
     from porestudio.ml.model import build_module
 
     torch.manual_seed(seed)
-    module = build_module(kind, prep.spec, prep.cfg["arch"]).to(dev)
+    module = build_module(kind, prep.spec, prep.cfg["arch"])
+    if state is not None:
+        module.load_state_dict(state, strict=True)
+    module = module.to(dev)
     if prep.cfg["channels_last"]:
         fmt = torch.channels_last if prep.spec.dims == 2 else torch.channels_last_3d
         module = module.to(memory_format=fmt)
@@ -157,7 +169,7 @@ def _train_data(prep: Prepared, dev: str):
     )
 
 
-def _training_record(prep: Prepared, seed, path, loop, dev, dist) -> dict[str, Any]:
+def _training_record(prep: Prepared, seed, path, loop, dev, dist, base) -> dict[str, Any]:
     import torch
 
     cfg, parts, idx = prep.cfg, prep.parts, prep.idx
@@ -184,6 +196,7 @@ def _training_record(prep: Prepared, seed, path, loop, dev, dist) -> dict[str, A
         "torch_version": torch.__version__,
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "history": loop.history,
+        **({} if base is None else {"init_from": finetune.record(base)}),
     }
 
 

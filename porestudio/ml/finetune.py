@@ -1,0 +1,102 @@
+"""Starting a training run from a trained model (``train --init MODEL``).
+
+A fine-tune continues an existing model on the same kind of data: its architecture, target
+scaling, fitted scaler and split seed are kept (so the regressor's outputs mean the same
+and a held-out split stays held out), only the stages of the new configuration run. The
+model file written at the end records where it started (``training.init_from``) and the
+time already spent on it, so the reported training time stays honest.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from porestudio.errors import InputError
+from porestudio.ml import modelfile
+from porestudio.ml.data import DataSpec
+from porestudio.ml.scaling import TargetScaler
+
+__all__ = ["InitModel", "adopt", "init_overrides", "read_init", "record"]
+
+
+@dataclass(frozen=True)
+class InitModel:
+    """A model to start from: its folder, JSON config and weights (CPU tensors)."""
+
+    path: Path
+    config: dict[str, Any]
+    state: dict[str, Any]
+
+    @property
+    def spec(self) -> DataSpec:
+        return DataSpec.from_json(self.config.get("data", {}))
+
+
+def read_init(path: str | os.PathLike, kind: str) -> InitModel:
+    """Read the model to start from (never unpickles); refuse another model kind.
+
+    Parameters
+    ----------
+    path : path
+        Model folder (model.json + model.safetensors).
+    kind : {"cnn", "pvae"}
+        Kind being trained.
+    """
+    folder = modelfile.model_dir(path)
+    config = modelfile.read_model_config(folder)
+    if config["kind"] != kind:
+        raise InputError(f"{folder.name} is a {config['kind']} model; it cannot start a {kind}")
+    return InitModel(folder, config, modelfile.read_weights(folder, config))
+
+
+def init_overrides(base: InitModel, overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """``overrides`` with the starting model's architecture, scaling and split seed."""
+    out = dict(overrides or {})
+    training = base.config.get("training", {})
+    for key, value in (
+        ("arch", base.config.get("arch")),
+        ("split_seed", training.get("split_seed")),
+        ("target_scaling", training.get("config", {}).get("target_scaling")),
+    ):
+        if key in out and value is not None and out[key] != value:
+            raise InputError(f"--init keeps the starting model's {key}; do not override it")
+        if value is not None:
+            out[key] = value
+    fractions = training.get("config", {}).get("fractions")
+    if fractions is not None:
+        out.setdefault("fractions", fractions)
+    return out
+
+
+def adopt(prep, base: InitModel):
+    """The prepared run with the starting model's scaler, after checking the data fits it."""
+    spec = base.spec
+    if (spec.dims, spec.sample_shape_zyx, spec.properties) != (
+        prep.spec.dims,
+        prep.spec.sample_shape_zyx,
+        prep.spec.properties,
+    ):
+        raise InputError(
+            f"{base.path.name} was trained on {spec.dims}D {spec.sample_shape_zyx} samples "
+            f"with {', '.join(spec.properties)}; this dataset has {prep.spec.dims}D "
+            f"{prep.spec.sample_shape_zyx} with {', '.join(prep.spec.properties)}"
+        )
+    scaler = TargetScaler.from_json(base.config.get("scaler", {}))
+    return replace(prep, scaler=scaler)
+
+
+def record(base: InitModel) -> dict[str, Any]:
+    """What the new model file says about its starting point."""
+    training = base.config.get("training", {})
+    earlier = training.get("init_from", {})
+    return {
+        "model": str(base.path),
+        "weights_sha256": base.config.get("weights_sha256"),
+        "dataset_fingerprint": training.get("dataset_fingerprint"),
+        "epochs_per_stage": training.get("epochs_per_stage"),
+        "seconds": float(training.get("seconds", 0.0)) + float(earlier.get("seconds", 0.0)),
+        "device": training.get("device"),
+    }
