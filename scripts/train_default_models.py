@@ -82,6 +82,15 @@ CONFIGS: dict[str, dict] = {
 }  # fmt: skip
 KINDS = {"pvae2d": "pvae", "cnn2d": "cnn", "pvae3d": "pvae", "cnn3d": "cnn"}
 
+# Continued training (``--finetune``, ``porestudio train --init``) on the trained model: a
+# transfer stage with a heavier property weight, then the regressor alone on frozen μ.
+FINETUNE: dict[str, dict] = {
+    "pvae2d": {"stages": [
+        {"name": "transfer", "epochs": 12, "lr": 3e-4, "gamma": 50.0},
+        {"name": "regressor", "epochs": 8, "lr": 1e-3},
+    ]},
+}  # fmt: skip
+
 
 def squares_set(path: Path, seed: int, count: int, label: int | None = None) -> Path:
     """The square-pore set, generated when missing; its first ``label`` samples (default
@@ -95,8 +104,17 @@ def squares_set(path: Path, seed: int, count: int, label: int | None = None) -> 
     return path
 
 
-def train_one(name: str, data: Path, work: Path, args: argparse.Namespace) -> Path:
-    """Train (or resume) one model in ``work/name``; returns the model folder."""
+def train_one(name: str, data: Path, work: Path, args: argparse.Namespace,
+              init: Path | None = None) -> Path:  # fmt: skip
+    """Train (or resume) one model in ``work/name``; returns the model folder.
+
+    A finished model already in ``work/name`` is used as it is; with ``init`` the run
+    continues that model with the ``FINETUNE`` stages of ``name``.
+    """
+    folder = work / (name if init is None else f"{name}-finetune")
+    if (folder / "model.json").exists() and not any(folder.glob("checkpoint*")):
+        log.info("%s: using the trained model in %s", name, folder)
+        return folder
     t0 = time.perf_counter()
 
     def progress(ev: dict) -> None:
@@ -107,8 +125,8 @@ def train_one(name: str, data: Path, work: Path, args: argparse.Namespace) -> Pa
                  ev.get("epochs", 0), ev.get("lr", 0.0), terms)  # fmt: skip
 
     result = api.train(
-        KINDS[name], data, work / name, device=args.device, seed=args.seed,
-        progress=progress, config_overrides=CONFIGS[name],
+        KINDS[name], data, folder, device=args.device, seed=args.seed, progress=progress,
+        config_overrides=CONFIGS[name] if init is None else FINETUNE[name], init=init,
     )  # fmt: skip
     log.info("%s trained in %.0f s (%d epochs)", name, time.perf_counter() - t0,
              result.epochs_run)  # fmt: skip
@@ -237,6 +255,10 @@ def main() -> None:
     p.add_argument("--label-count", type=int, help="label only the first N squares samples")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--physics", type=int, default=200, help="structures solved per pVAE score")
+    p.add_argument(
+        "--finetune", action="store_true",
+        help="continue the trained models that have FINETUNE stages (train --init)",
+    )  # fmt: skip
     args = p.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     args.data_dir.mkdir(parents=True, exist_ok=True)
@@ -250,6 +272,8 @@ def main() -> None:
         else:
             data = fresh = args.data3d  # scored on its stored test split (never trained on)
         model_dir = train_one(name, data, args.work_dir, args)
+        if args.finetune and name in FINETUNE:
+            model_dir = train_one(name, data, args.work_dir, args, init=model_dir)
         evaluation = score(name, model_dir, fresh, args.physics if "pvae" in name else 0)
         log.info("shipped %s", ship(name, model_dir, evaluation, args.out))
         write_doc(args.out, args.doc)
