@@ -36,6 +36,7 @@ _COMMON: dict[str, Any] = {
     "channels_last": True,  # measured faster on the CPU (docs/ml.md)
     "weight_decay": 0.0,
     "grad_clip": None,
+    "augment": False,  # random label-preserving rotations/mirrors of training samples
 }
 
 # stage: epochs, lr, which parts train, loss weights (recon, beta = KL, gamma = property MSE)

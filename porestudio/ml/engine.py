@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from porestudio.errors import InputError, SolverError
-from porestudio.ml import _checkpoint, _dist
+from porestudio.ml import _checkpoint, _dist, augment
 from porestudio.ml.pvae import kl_per_sample
 
 log = logging.getLogger(__name__)
@@ -247,10 +248,13 @@ def _train_epoch(kind, net, opt, cfg, st, data, s: LoopSettings, si: int, epoch:
     check_every = 0 if s.dist.active else (1 if s.device == "cpu" else 50)
     sums: dict[str, torch.Tensor] = {}
     count = 0
+    syms = _symmetries(cfg, data)
+    rng = np.random.default_rng([s.seed, si, epoch, s.dist.rank])  # same draws on resume
     try:
         for step, a in enumerate(range(0, len(order), bs)):
             idx = order[a : a + bs]
-            terms = _step(kind, net, opt, cfg, st, data, idx, s.device)
+            codes = None if syms is None else syms[rng.integers(0, len(syms), len(idx))]
+            terms = _step(kind, net, opt, cfg, st, data, idx, s.device, codes)
             if check_every and step % check_every == 0 and not torch.isfinite(terms["loss"]):
                 _diverged(st, epoch, float(terms["loss"]), s)
             for k, v in terms.items():
@@ -272,9 +276,21 @@ def _train_epoch(kind, net, opt, cfg, st, data, s: LoopSettings, si: int, epoch:
     return out
 
 
-def _step(kind, net, opt, cfg, st, data: TrainData, idx, device: str) -> dict[str, torch.Tensor]:
-    """One optimizer step on the samples ``idx``; returns the detached loss terms."""
+def _symmetries(cfg: dict[str, Any], data: TrainData) -> np.ndarray | None:
+    """Symmetry codes to draw from (``augment`` on and more than the identity), else None."""
+    if not cfg.get("augment"):
+        return None
+    shape = tuple(data.x_train.shape[1:])
+    syms = augment.symmetries(len(shape), shape, data.names)
+    return syms if len(syms) > 1 else None
+
+
+def _step(kind, net, opt, cfg, st, data: TrainData, idx, device: str, codes=None):
+    """One optimizer step on the samples ``idx`` (in the symmetric forms ``codes``, when
+    given); returns the detached loss terms."""
     xb = batch_x(data.x_train, idx, device, bool(cfg["channels_last"]))
+    if codes is not None:
+        xb = augment.apply(xb, codes)
     yb = data.y_train[idx].to(device)
     with _autocast(device):
         total, terms = loss_terms(kind, net, xb, yb, st)
