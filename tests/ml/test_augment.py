@@ -53,11 +53,11 @@ def test_symmetries_offered(dims, shape, names, count):
 
 
 def test_training_with_augmentation_is_recorded_and_reproducible(squares_set, tmp_path):
-    cfg = {"arch": {"channels": [8, 8, 8, 8], "latent_dim": 8}, "augment": True,
-           "stages": [{"name": "vae", "epochs": 1}, {"name": "regressor", "epochs": 1}]}  # fmt: skip
+    stages = [{"name": "vae", "epochs": 1}, {"name": "regressor", "epochs": 1}]
+    cfg = {"arch": {"channels": [8, 8, 8, 8], "latent_dim": 8}, "augment": True, "stages": stages}
     a = api.train("pvae", squares_set, tmp_path / "a", seed=4, config_overrides=cfg,
                   deterministic=True)  # fmt: skip
-    b = api.train("pvae", squares_set, tmp_path / "b", seed=4, config_overrides=cfg,
+    api.train("pvae", squares_set, tmp_path / "b", seed=4, config_overrides=cfg,
                   deterministic=True)  # fmt: skip
     api.train("pvae", squares_set, tmp_path / "c", seed=4, deterministic=True,
                       config_overrides={**cfg, "augment": False})  # fmt: skip
