@@ -28,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "porestudio label squares.h5 --workers 2",
             "porestudio label ct.h5 --tensor --mode periodic --device cuda",
             "porestudio label set.h5 --scheduler tcp://head:8786   # Dask cluster",
+            "porestudio label set3d.h5 --tensor --mode periodic --first 500   # a physics subset",
+            "porestudio label set3d.h5 --surrogate models/cnn3d   # the CNN labels the rest",
         ),
     )
     p.add_argument("file", metavar="FILE.h5", help="porestudio HDF5 dataset")
@@ -70,6 +72,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="SECONDS",
         help="merge finished results into the file at least this often (default 300)",
     )
+    p.add_argument(
+        "--first", type=int, metavar="N",
+        help="label only the first N samples (the physics subset of the bottom-up route)",
+    )  # fmt: skip
+    p.add_argument(
+        "--surrogate", metavar="MODEL",
+        help="label every sample without a physics label by this CNN's predictions instead "
+        "(label_status 3 'surrogate'; training uses them only with surrogate_labels, never "
+        "for validation or test; a later physics run replaces them)",
+    )  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=run, on_interrupt=INTERRUPT_NOTE)
 
@@ -82,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
 
     if parse_sample_ref(args.file).index is not None:
         raise InputError(f"label works on a whole dataset; give {args.file.rsplit(':', 1)[0]}")
+    if args.surrogate is not None:
+        return _run_surrogate(args)
+    if args.first is not None and args.first < 1:
+        raise InputError(f"--first must be at least 1; got {args.first}")
     with progress_bar("labelling", unit="sample") as bar:
         summary = label_dataset(
             args.file,
@@ -95,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
             si=args.si,
             retry_failed=args.retry_failed,
             flush_seconds=args.flush_every,
+            indices=None if args.first is None else range(min(args.first, _count(args.file))),
         )
     if args.json:
         print_json(summary.to_dict())
@@ -112,6 +129,29 @@ def run(args: argparse.Namespace) -> int:
         print(f"{summary.non_percolating} samples do not percolate along an axis (k = 0 there)")
     for index, message in summary.failures[:5]:
         print(f"  sample {index} failed: {message}", file=sys.stderr)
+    return 0
+
+
+def _count(path: str) -> int:
+    from porestudio.structures.dataset import open_dataset
+
+    with open_dataset(path) as ds:
+        return len(ds)
+
+
+def _run_surrogate(args: argparse.Namespace) -> int:
+    """``label --surrogate MODEL``: the CNN labels what physics has not."""
+    from porestudio.ml.surrogate_labels import label_with_surrogate
+
+    with progress_bar("surrogate labels", unit="sample") as bar:
+        summary = label_with_surrogate(args.surrogate, args.file, progress=bar)
+    if args.json:
+        print_json(summary.to_dict())
+    else:
+        print(
+            f"{summary.path}: {summary.labelled} samples labelled by the surrogate "
+            f"({', '.join(summary.components)}); {summary.skipped_physics} physics labels kept"
+        )
     return 0
 
 

@@ -37,6 +37,7 @@ _COMMON: dict[str, Any] = {
     "weight_decay": 0.0,
     "grad_clip": None,
     "augment": False,  # random label-preserving rotations/mirrors of training samples
+    "surrogate_labels": False,  # also train on CNN-labelled samples (never val/test)
 }
 
 # stage: epochs, lr, which parts train, loss weights (recon, beta = KL, gamma = property MSE)

@@ -21,6 +21,8 @@ from porestudio.ml import properties as P
 PORE_BITS = "structures/pore_bits"  # docs/dataset_layout.md
 PROPS = "properties"
 LABEL_OK = 1
+LABEL_SURROGATE = 3
+"""label_status of a sample labelled by a CNN surrogate, not by physics (bottom-up route)."""
 _CHECK_SAMPLES = 8  # samples inspected to decide whether a dataset is extruded
 
 
@@ -133,8 +135,9 @@ def _open(path: str | os.PathLike):
     return open_dataset(path)
 
 
-def _labels(ds) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """(porosity, permeability_lu or None, ok mask) of an open dataset."""
+def _labels(ds, accept: tuple[int, ...] = (LABEL_OK,)):
+    """(porosity, permeability_lu or None, mask of the ``accept`` statuses) of an open
+    dataset (default: physics labels only)."""
     names = ds.property_names()
     props = ds.properties(
         [n for n in ("porosity", "permeability_lu", "label_status") if n in names]
@@ -143,7 +146,7 @@ def _labels(ds) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     phi = props.get("porosity", np.full(n, np.nan))
     k = props.get("permeability_lu")
     status = props.get("label_status", np.zeros(n, dtype=np.int8))
-    return np.asarray(phi, float), k, np.asarray(status) == LABEL_OK
+    return np.asarray(phi, float), k, np.isin(np.asarray(status), accept)
 
 
 def spec_for_dataset(path: str | os.PathLike, dims: int | None = None) -> DataSpec:
@@ -223,10 +226,19 @@ def check_dataset_fits(path: str | os.PathLike, spec: DataSpec, need_labels: boo
             raise InputError(f"{name} has no {prop} labels, which the model predicts")
 
 
-def labelled_indices(path: str | os.PathLike, spec: DataSpec) -> np.ndarray:
-    """Indices of the samples whose label is ok and whose ``spec`` targets are all finite."""
+def labelled_indices(
+    path: str | os.PathLike, spec: DataSpec, source: str = "physics"
+) -> np.ndarray:
+    """Indices of the samples labelled by ``source`` whose ``spec`` targets are all finite.
+
+    ``source`` is ``"physics"`` (label_status ok) or ``"surrogate"`` (label_status 3: a
+    CNN's predictions, :mod:`porestudio.ml.surrogate_labels`).
+    """
+    status = {"physics": LABEL_OK, "surrogate": LABEL_SURROGATE}
+    if source not in status:
+        raise InputError(f"unknown label source {source!r}; use physics or surrogate")
     with _open(path) as ds:
-        phi, k, ok = _labels(ds)
+        phi, k, ok = _labels(ds, (status[source],))
     if k is None:
         return np.zeros(0, dtype=np.int64)
     y = P.from_dataset_arrays(spec.properties, phi, k)
@@ -234,7 +246,10 @@ def labelled_indices(path: str | os.PathLike, spec: DataSpec) -> np.ndarray:
 
 
 def load_arrays(
-    path: str | os.PathLike, spec: DataSpec, indices: np.ndarray | None = None
+    path: str | os.PathLike,
+    spec: DataSpec,
+    indices: np.ndarray | None = None,
+    surrogate: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Samples and targets of a dataset, in memory.
 
@@ -247,6 +262,8 @@ def load_arrays(
     indices : array of int, optional
         Samples to load, in this order (their targets are NaN where not labelled). None =
         every sample with an ok label (:func:`labelled_indices`).
+    surrogate : bool
+        Also give the targets of surrogate-labelled samples (else they are NaN).
 
     Returns
     -------
@@ -263,7 +280,7 @@ def load_arrays(
         if idx.size and (idx.min() < -n or idx.max() >= n):
             raise InputError(f"sample indices must lie in 0..{n - 1}")
         idx = idx % max(n, 1)
-        phi, k, ok = _labels(ds)
+        phi, k, ok = _labels(ds, (LABEL_OK, LABEL_SURROGATE) if surrogate else (LABEL_OK,))
         x = _read_inputs(ds, spec, idx)
     y = P.from_dataset_arrays(spec.properties, phi[idx], None if k is None else k[idx])
     y[~ok[idx]] = np.nan

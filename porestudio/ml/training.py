@@ -129,8 +129,16 @@ def prepare(kind, path: Path, overrides, epochs, batch_size, seed: int) -> Prepa
     cfg["split_seed"] = int(seed if cfg["split_seed"] is None else cfg["split_seed"])
     idx = labelled_indices(path, spec)
     parts = split_indices(len(idx), cfg["split_seed"], tuple(cfg["fractions"]))
+    if cfg["surrogate_labels"]:  # the bottom-up route: surrogate rows join the train part
+        extra = labelled_indices(path, spec, "surrogate")
+        parts = {
+            **parts,
+            "train": np.concatenate([parts["train"], len(idx) + np.arange(len(extra))]),
+        }
+        idx = np.concatenate([idx, extra])
+        log.info("%d surrogate-labelled samples join the training part", len(extra))
     t0 = time.perf_counter()
-    x, y = load_arrays(path, spec, idx)
+    x, y = load_arrays(path, spec, idx, surrogate=bool(cfg["surrogate_labels"]))
     log.info("loaded %d samples in %.1f s", len(idx), time.perf_counter() - t0)
     scaler = TargetScaler.fit(spec.properties, y[parts["train"]], cfg["target_scaling"])
     return Prepared(spec, cfg, idx, parts, x, y, scaler, dataset_fingerprint(path))

@@ -12,7 +12,7 @@ from porestudio.units import AXES_XYZ
 STAT_KEYS = ("count", "mean", "std", "min", "25%", "50%", "75%", "max")
 """Columns of the statistics table, as in Table 3 of the paper (and pandas ``describe``)."""
 
-_STATUS_NAMES = {0: "not_labelled", 1: "ok", 2: "failed"}
+_STATUS_NAMES = {0: "not_labelled", 1: "ok", 2: "failed", 3: "surrogate"}
 
 
 def table_stats(values: np.ndarray) -> dict[str, float | int | None]:

@@ -36,11 +36,14 @@ STANDARD_PROPERTY_ATTRS: dict[str, dict[str, str]] = {
         "axes": "x,y,z",
         "description": "intrinsic permeability tensor k[i, j] (x, y, z order); NaN = not computed",
     },
-    "label_status": {"unit": "", "codes": "0 = not labelled, 1 = ok, 2 = failed"},
+    "label_status": {
+        "unit": "",
+        "codes": "0 = not labelled, 1 = ok, 2 = failed, 3 = surrogate (a CNN's prediction)",
+    },
     "label_message": {"unit": "", "description": "reason of a failed label"},
 }
 
-LABEL_NOT_LABELLED, LABEL_OK, LABEL_FAILED = 0, 1, 2
+LABEL_NOT_LABELLED, LABEL_OK, LABEL_FAILED, LABEL_SURROGATE = 0, 1, 2, 3
 
 
 def pack(pores: np.ndarray) -> np.ndarray:

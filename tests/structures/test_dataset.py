@@ -245,7 +245,7 @@ def test_describe_gives_table3_statistics(tmp_path):
     assert "permeability_lu[xy]" not in info["statistics"]  # off-diagonals never computed
     m2 = info["statistics"]["permeability_m2[zz]"]
     assert m2["unit"] == "m^2" and m2["max"] == pytest.approx(k[:7, 2, 2].max() * 4e-12)
-    assert info["label_status"] == {"not_labelled": 0, "ok": 7, "failed": 1}
+    assert info["label_status"] == {"not_labelled": 0, "ok": 7, "failed": 1, "surrogate": 0}
 
 
 def test_paper_sized_sample_compresses_well(tmp_path):
