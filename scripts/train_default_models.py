@@ -178,8 +178,11 @@ def _row(name: str, folder: Path) -> list[str]:
         if isinstance(v, dict) and "median_rel_error" in v
     )
     size_mb = (folder / "model.safetensors").stat().st_size / 1e6
+    start = tr.get("init_from", {})
+    minutes = (tr["seconds"] + start.get("seconds", 0.0)) / 60
+    tuned = f", of which {tr['seconds'] / 60:.0f} min fine-tuning" if start else ""
     return [
-        f"| `{name}` | {tr['split_sizes']} | {tr['seconds'] / 60:.0f} min on {tr['device_name']}"
+        f"| `{name}` | {tr['split_sizes']} | {minutes:.0f} min{tuned} on {tr['device_name']}"
         f" ({tr['threads']} threads) | {_scored(ev)} | {r2} | {mape} | {kc_txt or '—'}"
         f" | {rec_txt} | {phys_txt or '—'} ({phys.get('n', 0)} solved) | {size_mb:.1f} MB |"
     ]
