@@ -58,6 +58,27 @@ class SerialEngine:
         """Nothing to release."""
 
 
+def die_with_parent() -> None:
+    """Worker initializer: the worker ends when the campaign process dies (Linux).
+
+    A killed ``label`` run would otherwise leave its workers solving samples nobody
+    collects, taking the CPU from the run that resumes the campaign.
+    """
+    import contextlib
+    import ctypes
+    import multiprocessing
+    import os
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:  # it died while this one started
+        os._exit(1)
+
+
 class PoolEngine:
     """A :class:`concurrent.futures.ProcessPoolExecutor` of ``workers`` spawned processes."""
 
@@ -67,7 +88,9 @@ class PoolEngine:
 
         self.workers = workers
         ctx = multiprocessing.get_context("spawn")
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        self.pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=die_with_parent
+        )
 
     def map(self, fn: BatchFn, batches: Iterable[Batch], options: Any) -> Iterator[list]:
         from concurrent.futures import FIRST_COMPLETED, wait

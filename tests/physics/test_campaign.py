@@ -327,3 +327,37 @@ def test_an_in_plane_axis_that_percolates_still_gets_its_lbm_run(tmp_path):
     assert summary.methods == {"lbm+stokes2d": 1}
     assert k[0, 0] == pytest.approx(ref.k_lu[0, 0], rel=1e-9) and k[0, 0] > 0
     assert k[1, 1] == 0 and k[2, 2] == pytest.approx(ref.k_lu[2, 2], rel=1e-9)
+
+
+def test_workers_of_a_killed_run_do_not_outlive_it(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    from porestudio.structures import generators
+
+    cubes = np.stack([generators.grf(i, shape=(24, 24, 24), porosity=0.5).pore for i in range(6)])
+    path = tmp_path / "cubes.h5"
+    with DatasetWriter(path, shape=cubes.shape[1:], voxel_size_m=None) as w:
+        w.append(cubes)
+    script = textwrap.dedent(
+        f"""
+        from porestudio.physics.campaign import label_dataset
+        label_dataset({str(path)!r}, tensor=True, mode="periodic", workers=2, tol=1e-9)
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    parent = psutil.Process(proc.pid)
+    workers: list = []
+    for _ in range(600):  # the spawned workers appear once the pool has started
+        workers = [c for c in parent.children() if "spawn_main" in " ".join(c.cmdline())]
+        if len(workers) == 2:
+            break
+        proc.poll()
+        assert proc.returncode is None, "the campaign ended before its workers started"
+        __import__("time").sleep(0.05)
+    assert len(workers) == 2
+    __import__("time").sleep(1.0)  # into their first samples
+    proc.kill()
+    proc.wait(timeout=30)
+    gone, alive = psutil.wait_procs(workers, timeout=20)
+    for p in alive:
+        p.kill()
+    assert not alive, "pool workers survived their killed campaign"
