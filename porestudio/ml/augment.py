@@ -1,30 +1,69 @@
-"""Symmetry augmentation: rotations and mirror images that leave the labels unchanged.
+"""Symmetry augmentation: rotated and mirrored samples with their transformed labels.
 
-A 2D model learns sections of structures extruded along z, labelled with porosity and
-k_zz. Rotating a section by 90° or mirroring it leaves both unchanged (the extruded
-solver's section border is the same no-slip wall on all four sides), so a square section
-has the 8 symmetries of the square (dihedral group D4) and a rectangular one the 4 that
-keep its shape. A 3D model's porosity and diagonal k_xx, k_yy, k_zz are unchanged by
-mirroring along any axis (8 combinations); off-diagonal components change sign under a
-mirror, so a model that learns them is not augmented. Axis swaps would exchange k_xx and
-k_yy and are not used.
+A symmetry of the cubic lattice is a signed permutation of the axes: new axis ``i`` is old
+axis ``perm[i]``, mirrored when ``signs[i]`` is −1 (axes in (x, y, z) order). It maps a
+structure to another valid structure whose permeability tensor is ``K' = P K Pᵀ``
+(``P[i, perm[i]] = signs[i]``): ``K'[i, j] = signs[i] signs[j] K[perm[i], perm[j]]`` —
+diagonal components are exchanged by axis swaps and never change sign, off-diagonal ones
+flip under a mirror of one of their axes. Porosity never changes.
+
+* A 2D model learns sections of z-extruded structures (porosity and k_zz): its symmetries
+  keep z, i.e. the 8 rotations and mirrors of a square section (4 for a rectangle); the
+  extruded solver's section border is the same wall on every side, so k_zz is unchanged
+  (checked in ``tests/ml/test_augment.py``).
+* A 3D model of cubes has all 48; of other boxes, those that keep the shape. A symmetry
+  is used only when every component it maps a learned one onto is learned too.
 
 With ``augment`` on in the training configuration every training sample is drawn in a
-random one of its symmetric forms each time it is seen (:func:`apply`); validation and
-test samples are never transformed.
+random one of these forms each time it is seen, its scaled targets transformed to match
+(:func:`apply`); validation and test samples are never transformed.
 """
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import dataclass
+
 import numpy as np
 
-from porestudio.ml.properties import OFF_DIAGONAL
+from porestudio.ml import properties as P
 
-__all__ = ["apply", "symmetries"]
+__all__ = ["Symmetry", "apply", "symmetries"]
+
+_NAMES = {
+    pair: n for n in P.PERMEABILITY for pair in (P.tensor_index(n), P.tensor_index(n)[::-1])
+}
+"""(row, col) -> component name, both orders (the tensor is symmetric)."""
 
 
-def symmetries(dims: int, input_shape: tuple[int, ...], names: tuple[str, ...]) -> np.ndarray:
-    """Codes of the label-preserving symmetries of a model's inputs (0 = identity).
+@dataclass(frozen=True)
+class Symmetry:
+    """A signed axis permutation with its action on a model's property columns.
+
+    Attributes
+    ----------
+    perm : tuple of int
+        New (x, y, z) axis ``i`` is old axis ``perm[i]``.
+    signs : tuple of int
+        −1 where the new axis is mirrored.
+    source : tuple of int
+        Column ``j`` of the new targets is column ``source[j]`` of the old ones ...
+    factor : tuple of float
+        ... times ``factor[j]`` (physical units).
+    """
+
+    perm: tuple[int, int, int]
+    signs: tuple[int, int, int]
+    source: tuple[int, ...]
+    factor: tuple[float, ...]
+
+    @property
+    def identity(self) -> bool:
+        return self.perm == (0, 1, 2) and self.signs == (1, 1, 1)
+
+
+def symmetries(dims: int, input_shape: tuple[int, ...], names: tuple[str, ...]) -> list[Symmetry]:
+    """The symmetries usable for a model's inputs and properties (identity first).
 
     Parameters
     ----------
@@ -34,57 +73,84 @@ def symmetries(dims: int, input_shape: tuple[int, ...], names: tuple[str, ...]) 
         Spatial input shape (2D: (ny, nx); 3D: (nz, ny, nx)) [voxels].
     names : tuple of str
         Learned properties.
-
-    Returns
-    -------
-    ndarray of int
-        2D: codes ``g`` = rotation by ``g % 4`` quarter turns, then a mirror when ``g >= 4``
-        (only half turns when the section is not square); 3D: bit masks of the mirrored
-        axes (z = 1, y = 2, x = 4); just ``[0]`` when nothing may be applied.
     """
-    if dims == 2:
-        square = input_shape[0] == input_shape[1]
-        return np.arange(8) if square else np.array([0, 2, 4, 6])
-    if any(n in OFF_DIAGONAL for n in names):
-        return np.array([0])
-    return np.arange(8)
+    size_xyz = tuple(reversed(input_shape)) + ((1,) if dims == 2 else ())
+    out = []
+    for perm in itertools.permutations(range(3)):
+        for signs in itertools.product((1, -1), repeat=3):
+            if dims == 2 and (perm[2] != 2 or signs[2] != 1):
+                continue  # a 2D model's symmetries keep the extrusion axis
+            if any(size_xyz[i] != size_xyz[perm[i]] for i in range(3)):
+                continue
+            sym = _on_columns(perm, signs, names)
+            if sym is not None:
+                out.append(sym)
+    return out
 
 
-def apply(x, codes: np.ndarray):
-    """Each sample of a batch in the symmetric form its code names.
+def _on_columns(perm, signs, names) -> Symmetry | None:
+    source, factor = [], []
+    for name in names:
+        if not P.is_permeability(name):
+            source.append(names.index(name))
+            factor.append(1.0)
+            continue
+        i, j = P.tensor_index(name)
+        origin = _NAMES[(perm[i], perm[j])]
+        if origin not in names:
+            return None
+        source.append(names.index(origin))
+        factor.append(float(signs[i] * signs[j]))
+    return Symmetry(tuple(perm), tuple(signs), tuple(source), tuple(factor))
+
+
+def apply(x, y, codes: np.ndarray, syms: list[Symmetry], scaler):
+    """A batch with each sample in the symmetric form its code names.
 
     Parameters
     ----------
     x : torch.Tensor (b, 1, *spatial)
-        The batch.
+        Inputs.
+    y : torch.Tensor (b, p)
+        Scaled targets (``scaler``'s columns).
     codes : ndarray of int (b,)
-        One code of :func:`symmetries` per sample.
+        Index into ``syms`` per sample.
+    syms : list of Symmetry
+        From :func:`symmetries`.
+    scaler : TargetScaler
+        Maps the targets to physical units and back around the transformation.
 
     Returns
     -------
-    torch.Tensor
-        Same shape and memory format as ``x``.
+    (torch.Tensor, torch.Tensor)
+        Transformed inputs (same shape and memory format) and scaled targets.
     """
     import torch
 
     codes = np.asarray(codes)
-    if not codes.any():
-        return x
-    out = x.clone()
-    spatial = x.dim() - 2
+    if all(syms[int(c)].identity for c in np.unique(codes)):
+        return x, y
+    x_out, phys = x.clone(), scaler.inverse_t(y)
+    new = phys.clone()
     for g in np.unique(codes):
-        if g == 0:
+        sym = syms[int(g)]
+        if sym.identity:
             continue
         rows = torch.from_numpy(np.flatnonzero(codes == g)).to(x.device)
-        out[rows] = _transform(x[rows], int(g), spatial)
-    return out
+        x_out[rows] = _move(x[rows], sym)
+        factor = torch.tensor(sym.factor, dtype=phys.dtype, device=phys.device)
+        new[rows] = phys[rows][:, list(sym.source)] * factor
+    return x_out, scaler.transform_t(new).to(y.dtype)
 
 
-def _transform(x, g: int, spatial: int):
+def _move(x, sym: Symmetry):
+    """Inputs (b, 1, *spatial) transformed by ``sym`` (xyz axis a is dim ``ndim - 1 - a``)."""
     import torch
 
-    if spatial == 2:
-        y = torch.rot90(x, g % 4, dims=(2, 3))
-        return torch.flip(y, dims=(3,)) if g >= 4 else y
-    axes = tuple(2 + a for a in range(3) if g >> a & 1)
-    return torch.flip(x, dims=axes)
+    nd = x.dim()
+    dim = [nd - 1 - a for a in range(3)]  # (x, y, z) -> tensor dim (z is 1 for 2D: unused)
+    axis_of = {dim[a]: a for a in range(3) if dim[a] >= 2}
+    order = [0, 1] + [dim[sym.perm[axis_of[d]]] for d in range(2, nd)]
+    out = x.permute(*order)
+    flips = [dim[a] for a in range(3) if sym.signs[a] == -1 and dim[a] >= 2]
+    return torch.flip(out, dims=flips) if flips else out

@@ -41,6 +41,7 @@ class TrainData:
     x_val: torch.Tensor
     y_val: torch.Tensor
     names: tuple[str, ...]
+    scaler: Any = None  # TargetScaler of y (needed by the augmentation)
 
 
 @dataclass
@@ -253,8 +254,8 @@ def _train_epoch(kind, net, opt, cfg, st, data, s: LoopSettings, si: int, epoch:
     try:
         for step, a in enumerate(range(0, len(order), bs)):
             idx = order[a : a + bs]
-            codes = None if syms is None else syms[rng.integers(0, len(syms), len(idx))]
-            terms = _step(kind, net, opt, cfg, st, data, idx, s.device, codes)
+            codes = None if syms is None else rng.integers(0, len(syms), len(idx))
+            terms = _step(kind, net, opt, cfg, st, data, idx, s.device, codes, syms)
             if check_every and step % check_every == 0 and not torch.isfinite(terms["loss"]):
                 _diverged(st, epoch, float(terms["loss"]), s)
             for k, v in terms.items():
@@ -276,22 +277,22 @@ def _train_epoch(kind, net, opt, cfg, st, data, s: LoopSettings, si: int, epoch:
     return out
 
 
-def _symmetries(cfg: dict[str, Any], data: TrainData) -> np.ndarray | None:
-    """Symmetry codes to draw from (``augment`` on and more than the identity), else None."""
-    if not cfg.get("augment"):
+def _symmetries(cfg: dict[str, Any], data: TrainData) -> list | None:
+    """Symmetries to draw from (``augment`` on and more than the identity), else None."""
+    if not cfg.get("augment") or data.scaler is None:
         return None
     shape = tuple(data.x_train.shape[1:])
     syms = augment.symmetries(len(shape), shape, data.names)
     return syms if len(syms) > 1 else None
 
 
-def _step(kind, net, opt, cfg, st, data: TrainData, idx, device: str, codes=None):
-    """One optimizer step on the samples ``idx`` (in the symmetric forms ``codes``, when
-    given); returns the detached loss terms."""
+def _step(kind, net, opt, cfg, st, data: TrainData, idx, device: str, codes=None, syms=None):
+    """One optimizer step on the samples ``idx`` (in the symmetric forms ``codes`` of
+    ``syms``, when given); returns the detached loss terms."""
     xb = batch_x(data.x_train, idx, device, bool(cfg["channels_last"]))
-    if codes is not None:
-        xb = augment.apply(xb, codes)
     yb = data.y_train[idx].to(device)
+    if codes is not None:
+        xb, yb = augment.apply(xb, yb, codes, syms, data.scaler)
     with _autocast(device):
         total, terms = loss_terms(kind, net, xb, yb, st)
     opt.zero_grad(set_to_none=True)

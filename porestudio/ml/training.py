@@ -174,6 +174,7 @@ def _train_data(prep: Prepared, dev: str):
         x_val=torch.from_numpy(prep.x[va]).to(dev),
         y_val=torch.from_numpy(ys[va]),
         names=prep.spec.properties,
+        scaler=prep.scaler,
     )
 
 

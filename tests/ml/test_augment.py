@@ -1,4 +1,4 @@
-"""Symmetry augmentation: the transforms leave the labels unchanged (checked by physics)."""
+"""Symmetry augmentation: transformed samples carry transformed labels (checked by physics)."""
 
 from __future__ import annotations
 
@@ -7,63 +7,82 @@ import pytest
 import torch
 
 from porestudio.ml import api, augment
+from porestudio.ml.properties import tensor_index
+from porestudio.ml.scaling import TargetScaler
+from porestudio.physics.permeability import permeability
 from porestudio.physics.stokes2d import extruded_permeability_batch
+from porestudio.structures import generators
 from porestudio.structures.generators import squares_batch
 
+NAMES_3D = ("porosity", "k_xx", "k_yy", "k_zz", "k_xy", "k_xz", "k_yz")
 
-def _numpy_d4(a: np.ndarray, g: int) -> np.ndarray:
-    b = np.rot90(a, g % 4, axes=(-2, -1))
-    return b[..., ::-1] if g >= 4 else b
+
+def _tensor_row(k: np.ndarray) -> np.ndarray:
+    return np.array([0.0] + [k[tensor_index(n)] for n in NAMES_3D[1:]])
 
 
 def test_the_square_symmetries_keep_porosity_and_k_zz():
     section = squares_batch(1, 11, size=24, depth=1, pore_size=4, n_pores=(4, 6))[0]
-    forms = np.stack([np.ascontiguousarray(_numpy_d4(section, g)) for g in range(8)])
-    assert len({f.tobytes() for f in forms}) > 1  # an asymmetric section: the test can fail
+    syms = augment.symmetries(2, section.shape, ("porosity", "k_zz"))
+    assert len(syms) == 8
+    x = torch.from_numpy(np.repeat(section[None, None], 8, axis=0)).float()
+    y = torch.full((8, 2), 0.5)
+    scaler = TargetScaler(("porosity", "k_zz"), (False, True), (0.0, 0.0), (0.0, -3.0), (1.0, 1.0))
+    forms, y2 = augment.apply(x, y, np.arange(8), syms, scaler)
+    forms = forms.numpy()[:, 0].astype(bool)
+    assert len({f.tobytes() for f in forms}) == 8  # an asymmetric section: the test can fail
     k = extruded_permeability_batch(forms, refine=2, richardson=False)
     np.testing.assert_allclose(k, k[0], rtol=1e-6)
-    np.testing.assert_allclose(forms.mean(axis=(1, 2)), section.mean())
+    torch.testing.assert_close(y2, y)  # labels unchanged
 
 
-def test_apply_matches_the_numpy_transforms_per_sample():
-    rng = np.random.default_rng(0)
-    x = rng.random((16, 1, 6, 6)) < 0.5
-    codes = rng.integers(0, 8, 16)
-    out = augment.apply(torch.from_numpy(x).float(), codes).numpy().astype(bool)
-    for i, g in enumerate(codes):
-        np.testing.assert_array_equal(out[i, 0], _numpy_d4(x[i, 0], g))
-    vol = torch.from_numpy(rng.random((3, 1, 4, 5, 6)) < 0.5).float()
-    flipped = augment.apply(vol, np.array([0, 1, 6])).numpy()
-    np.testing.assert_array_equal(flipped[0], vol[0].numpy())
-    np.testing.assert_array_equal(flipped[1], vol[1].numpy()[:, ::-1])
-    np.testing.assert_array_equal(flipped[2], vol[2].numpy()[:, :, ::-1, ::-1])
+def test_3d_symmetries_transform_the_tensor_like_the_physics():
+    pore = generators.grf(5, shape=(12, 12, 12), porosity=0.55,
+                          correlation_length_vox=(1.5, 2.5, 4.0)).pore  # fmt: skip
+    k0 = np.asarray(permeability(pore, tensor=True, mode="periodic", tol=1e-6).k_lu)
+    syms = augment.symmetries(3, pore.shape, NAMES_3D)
+    assert len(syms) == 48
+    logs = (False,) + (True,) * 3 + (False,) * 3
+    lo = tuple(np.log(0.001) if g else -0.05 for g in logs)
+    scaler = TargetScaler(NAMES_3D, logs, (0.0,) * 7, lo, (1.0,) * 7)
+    phys = _tensor_row(k0)
+    phys[0] = pore.mean()
+    y = torch.from_numpy(scaler.transform(phys[None])).float()
+    x = torch.from_numpy(pore[None, None]).float()
+    for code in (17, 29):  # a swap with a mirror, a 3-cycle with two mirrors
+        xs, ys = augment.apply(x, y, np.array([code]), syms, scaler)
+        moved = xs.numpy()[0, 0].astype(bool)
+        k1 = np.asarray(permeability(moved, tensor=True, mode="periodic", tol=1e-6).k_lu)
+        want = scaler.inverse(ys.numpy())[0]
+        np.testing.assert_allclose(want[1:4], np.diag(k1), rtol=2e-3)
+        np.testing.assert_allclose(want[4:], _tensor_row(k1)[4:], atol=2e-3 * k1.max())
+        assert want[0] == pytest.approx(moved.mean())
 
 
-@pytest.mark.parametrize(
-    ("dims", "shape", "names", "count"),
-    [
-        (2, (20, 20), ("porosity", "k_zz"), 8),
-        (2, (20, 30), ("porosity", "k_zz"), 4),
-        (3, (8, 8, 8), ("porosity", "k_xx", "k_yy", "k_zz"), 8),
-        (3, (8, 8, 8), ("porosity", "k_xx", "k_xy"), 1),
-    ],
-)
-def test_symmetries_offered(dims, shape, names, count):
-    assert len(augment.symmetries(dims, shape, names)) == count
+def test_a_symmetry_needs_every_component_it_maps_onto():
+    only_z = augment.symmetries(3, (8, 8, 8), ("porosity", "k_zz"))
+    assert len(only_z) == 16  # the swaps that keep z: 2 perms x 8 mirrors
+    box = augment.symmetries(3, (8, 8, 16), ("porosity", "k_xx", "k_yy", "k_zz"))
+    assert len(box) == 16  # x <-> y swaps only (16 voxels along x, 8 along y, z: no)
+    assert len(augment.symmetries(2, (20, 30), ("porosity", "k_zz"))) == 4
 
 
 def test_training_with_augmentation_is_recorded_and_reproducible(squares_set, tmp_path):
-    stages = [{"name": "vae", "epochs": 1}, {"name": "regressor", "epochs": 1}]
+    stages = [{"name": "vae", "epochs": 1}]
     cfg = {"arch": {"channels": [8, 8, 8, 8], "latent_dim": 8}, "augment": True, "stages": stages}
     a = api.train("pvae", squares_set, tmp_path / "a", seed=4, config_overrides=cfg,
                   deterministic=True)  # fmt: skip
     api.train("pvae", squares_set, tmp_path / "b", seed=4, config_overrides=cfg,
-                  deterministic=True)  # fmt: skip
+              deterministic=True)  # fmt: skip
     api.train("pvae", squares_set, tmp_path / "c", seed=4, deterministic=True,
-                      config_overrides={**cfg, "augment": False})  # fmt: skip
+              config_overrides={**cfg, "augment": False})  # fmt: skip
     assert a.config["training"]["config"]["augment"] is True
-    weights = (tmp_path / "c" / "model.safetensors").read_bytes()
-    assert weights != (tmp_path / "a" / "model.safetensors").read_bytes()  # it did transform
-    assert (tmp_path / "a" / "model.safetensors").read_bytes() == (
-        tmp_path / "b" / "model.safetensors"
-    ).read_bytes()
+    weights = [(tmp_path / d / "model.safetensors").read_bytes() for d in "abc"]
+    assert weights[0] == weights[1] and weights[0] != weights[2]
+
+
+def test_a_3d_model_trains_with_augmentation(grf3d_set, tmp_path):
+    cfg = {"arch": {"channels": [4, 8, 8, 8], "kernels": [3, 3, 3, 3], "dense": [8, 8]},
+           "augment": True, "stages": [{"name": "cnn", "epochs": 2}]}  # fmt: skip
+    r = api.train("cnn", grf3d_set, tmp_path / "m", config_overrides=cfg)
+    assert r.epochs_run == 2 and np.isfinite(r.history[-1]["loss"])
