@@ -122,6 +122,10 @@ class LatentMapPanel(QtWidgets.QWidget):
         self.missing = UniformScatter(size=4, pen=None, brush=(150, 150, 150, 120))
         self.missing.setZValue(-1)  # unlabelled samples under the coloured ones
         self.plot.addItem(self.missing)
+        for item in (*self.layers, self.missing, self.density):
+            # drawn from a pixmap while only the markers above them move (a path step while
+            # the slider is dragged): no Python paint of 50,000 points per frame
+            item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         orange = "#ff7f0e"
         self.path_line = pg.PlotDataItem(
             pen=pg.mkPen(orange, width=2), symbol="o", symbolSize=5, symbolBrush=orange,

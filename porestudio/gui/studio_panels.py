@@ -9,6 +9,7 @@ model says is shown (``studio.events.shown``: a gallery click, a path step).
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ from porestudio.errors import InputError, PorestudioError
 from porestudio.gui.design_panel import DesignPanel
 from porestudio.gui.feedback import report_error
 from porestudio.gui.latent_map_panel import LatentMapPanel
-from porestudio.gui.model.compute import codes_of, design_space, load_model
+from porestudio.gui.model.compute import codes_of, design_space, load_model, path_structure
 from porestudio.gui.task import Task
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ class StudioPanels(QtCore.QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.w = window
+        self._last_step: int | None = None
         studio = window.studio
         right = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
         self.latent = LatentMapPanel(studio)
@@ -134,7 +136,36 @@ class StudioPanels(QtCore.QObject):
         if name == "B" and not viewers.comparing:
             self.w.actions_.compare.setChecked(True)
         title = _title(structure)
-        viewer.show_structure(structure, title)
+        if self._path_step(structure) is None:
+            viewer.show_structure(structure, title)
+        else:
+            self._show_step(viewer, structure, title)
+
+    def _path_step(self, structure) -> int | None:
+        """The step of the current path that ``structure`` is, or None."""
+        studio = self.w.studio
+        prov = structure.provenance
+        if studio.path is None or prov.get("generator") != "interpolation":
+            return None
+        return studio.step if prov.get("step") == studio.step else None
+
+    def _show_step(self, viewer, structure, title: str) -> None:
+        """A path step from the slider: a draft now, meshes ahead in the slider's direction."""
+        studio = self.w.studio
+        path, step = studio.path, studio.step
+        last, self._last_step = self._last_step, step
+        viewer.show_source(lambda: structure, title, key=("path", path, step), draft=True)
+        ahead = viewer.policy.ahead
+        if ahead <= 0:
+            return
+        n = len(path.t)
+        sign = -1 if last is not None and step < last else 1
+        if not 0 <= step + sign < n:  # at an end the slider can only come back
+            sign = -sign
+        steps = [step + sign, step - sign] + [step + sign * i for i in range(2, ahead + 1)]
+        viewer.prefetch([(("path", path, s), functools.partial(
+            path_structure, path, s, studio.voxel_size_m)) for s in steps if 0 <= s < n],
+            draft=True)  # fmt: skip
 
 
 def default_models(table) -> list[Path]:
