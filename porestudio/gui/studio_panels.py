@@ -20,7 +20,14 @@ from porestudio.errors import InputError, PorestudioError
 from porestudio.gui.design_panel import DesignPanel
 from porestudio.gui.feedback import report_error
 from porestudio.gui.latent_map_panel import LatentMapPanel
-from porestudio.gui.model.compute import codes_of, design_space, load_model, path_structure
+from porestudio.gui.model.compute import (
+    cached_map,
+    codes_of,
+    design_space,
+    load_model,
+    path_structure,
+)
+from porestudio.gui.native_libs import import_torch
 from porestudio.gui.task import Task
 
 if TYPE_CHECKING:
@@ -77,6 +84,7 @@ class StudioPanels(QtCore.QObject):
     def load(self, directory: str) -> None:
         """Load a model folder in a worker and use it (pVAE: map and design; CNN: surrogate)."""
         directory = str(directory)  # one channel per folder: a pVAE and a CNN load side by side
+        import_torch()  # on this (GUI) thread: a worker's first import would freeze the GUI
         self.w.jobs.submit(f"load-model:{directory}", load_model, directory,
                            on_result=self._use, description="loading a model")  # fmt: skip
 
@@ -89,9 +97,42 @@ class StudioPanels(QtCore.QObject):
     def _dataset_changed(self, _event) -> None:
         studio = self.w.studio
         if studio.table is not None and studio.model is None:
-            for directory in default_models(studio.table):
-                self.load(str(directory))
+            found = [str(d) for d in default_models(studio.table)]
+            if found:
+                self._map_from_cache(found)
+                self._after_first_paint(lambda: [self.load(d) for d in found])
         self.encode()
+
+    def _map_from_cache(self, folders: list[str]) -> None:
+        """Draw the map from the encoding cache while torch and the models load."""
+        studio = self.w.studio
+        table = studio.table
+
+        def use(found) -> None:
+            if found is not None and studio.table is table and studio.latent is None:
+                studio.set_latent(found[1], weights=found[0])
+
+        for folder in folders:
+            self.w.jobs.submit(f"cached-map:{folder}", cached_map, folder, str(table.path),
+                               on_result=use, on_error=lambda _exc: None,
+                               description="reading the cached map")  # fmt: skip
+
+    def _after_first_paint(self, action) -> None:
+        """Run ``action`` once viewer A shows its first structure (at most 3 s later): the
+        first paint does not wait for torch and the models."""
+        viewer = self.w.viewers.a
+        if viewer.on_screen is not None or self.w.studio.table.count == 0:
+            action()
+            return
+        pending = [True]
+
+        def go(*_args) -> None:
+            if pending[0]:
+                pending[0] = False
+                QtCore.QTimer.singleShot(0, action)
+
+        viewer.settled.connect(go)  # emitted once the frame is drawn
+        QtCore.QTimer.singleShot(3000, go)
 
     def encode(self) -> None:
         """Encode the open dataset with the pVAE (reference + latent map) in a worker."""

@@ -29,6 +29,7 @@ def _private_settings(tmp_path, monkeypatch, qapp):
     QtCore.QSettings.setPath(fmt, QtCore.QSettings.Scope.UserScope, str(folder))
     QtCore.QSettings.setPath(fmt, QtCore.QSettings.Scope.SystemScope, str(folder))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the encoding cache
     yield
 
 

@@ -77,6 +77,7 @@ class StudioModel:
         self.selection: tuple[int, ...] = ()
         self.shown: dict[str, Structure | None] = dict.fromkeys(VIEWERS)
         self.latent: Any = None
+        self.latent_weights: str | None = None  # weights_sha256 of the model that made it
         self.path: Any = None
         self.step: int | None = None
         self.targets: dict[str, float] = {}
@@ -189,10 +190,10 @@ class StudioModel:
         if model is not None and self.table is not None:
             check_model_fits(model, self.table)
         self.model = model
-        self.latent = None
         self.reference = None
         self.events.model(model)
-        self.events.latent(None)
+        if self.latent is not None and (model is None or _weights(model) != self.latent_weights):
+            self.set_latent(None)  # a map from the cache of these very weights stays
         self.events.reference(None)
         self._clear_path()
         self.set_results(())
@@ -210,9 +211,11 @@ class StudioModel:
         except InputError as exc:
             self.events.message(f"the model does not fit this dataset: {exc}")
 
-    def set_latent(self, latent: Any) -> None:
-        """The encoded open dataset (a ``LatentMap``) or None."""
+    def set_latent(self, latent: Any, weights: str | None = None) -> None:
+        """The encoded open dataset (a ``LatentMap``) or None; ``weights`` is the
+        ``weights_sha256`` of the pVAE that encoded it (default: the loaded pVAE's)."""
         self.latent = latent
+        self.latent_weights = None if latent is None else (weights or _weights(self.model))
         self.events.latent(latent)
 
     def place(self, label: str, code: Any) -> None:
@@ -383,6 +386,11 @@ def table_is_extruded(table: DatasetTable) -> bool:
         return False
     pore = table.dataset.pore(0)
     return bool((pore == pore[:1]).all())
+
+
+def _weights(model: Any) -> str | None:
+    config = getattr(model, "config", None)
+    return config.get("weights_sha256") if isinstance(config, dict) else None
 
 
 def _check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
