@@ -4,7 +4,9 @@
 models (File ▸ Load model…, or the defaults in ``resources/models/`` that fit the open
 dataset), encodes the dataset once a pVAE and a dataset are both there (a :class:`Task`:
 the reference for design and the latent map), and shows in the viewers whatever the studio
-model says is shown (``studio.events.shown``: a gallery click, a path step).
+model says is shown (``studio.events.shown``: a gallery click, a path step). The CT → variants
+panel's requests land here too: Load 3D model… (opening the model's training dataset when
+the open one does not fit it) and Import CT… (sub-volumes go to that panel, not the browser).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class StudioPanels(QtCore.QObject):
         super().__init__(window)
         self.w = window
         self._last_step: int | None = None
+        self._pending_model = None  # a 3D model waiting for its training dataset to open
         studio = window.studio
         right = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
         self.latent = LatentMapPanel(studio)
@@ -62,20 +65,26 @@ class StudioPanels(QtCore.QObject):
 
     def _extra_panels(self, window: MainWindow, area) -> None:
         """Interpolation and training docks (tabbed with design)."""
+        from porestudio.gui.ct_variants_panel import CtVariantsPanel
         from porestudio.gui.interpolation_panel import InterpolationPanel
         from porestudio.gui.training_panel import TrainingPanel
 
         self.interpolation = InterpolationPanel(window.studio, window.jobs)
         self.training = TrainingPanel(window.studio, window.jobs)
+        self.ct = CtVariantsPanel(window.studio, window.jobs)
         window.add_panel("Interpolation", self.interpolation, area)
         window.add_panel("Training", self.training, area)
+        window.add_panel("CT variants", self.ct, area)
         self.training.model_trained.connect(self.load)
+        self.ct.load_model_requested.connect(self._ask_3d_model)
+        self.ct.import_requested.connect(self.import_ct)
+        self.ct.design_requested.connect(self._design_variants)
 
     def arrange(self) -> None:
         """Tab the model panels: the map with the plot, design/paths/training with properties."""
         d = self.w.docks
         self.w.tabifyDockWidget(d["Plot"], d["Latent map"])
-        for name in ("Design", "Interpolation", "Training"):
+        for name in ("Design", "Interpolation", "Training", "CT variants"):
             self.w.tabifyDockWidget(d["Properties"], d[name])
         d["Latent map"].raise_()
         d["Design"].raise_()
@@ -88,6 +97,71 @@ class StudioPanels(QtCore.QObject):
         self.w.jobs.submit(f"load-model:{directory}", load_model, directory,
                            on_result=self._use, description="loading a model")  # fmt: skip
 
+    def _ask_3d_model(self) -> None:
+        folder = ask_model_folder(self.w, self.w.settings.last_folder)
+        if folder:
+            self.load_3d(folder)
+
+    def load_3d(self, directory: str) -> None:
+        """Load a 3D pVAE folder; its training dataset opens first when the open one does
+        not fit it (InputError dialog when it is not a 3D pVAE or that dataset is missing)."""
+        import_torch()
+        self.w.jobs.submit(f"load-model:{directory}", load_model, str(directory),
+                           on_result=self._use_3d, description="loading a 3D model")  # fmt: skip
+
+    def _use_3d(self, model) -> None:
+        from porestudio.gui.model.ct_latent import model_is_3d
+        from porestudio.gui.model.studio import check_model_fits
+
+        studio = self.w.studio
+        try:
+            if not model_is_3d(model):
+                raise InputError("this model is not a 3D pVAE: Load 3D model needs a pVAE "
+                                 "trained on 3D cubes (Load model… takes any model)")  # fmt: skip
+            try:
+                if studio.table is not None:
+                    check_model_fits(model, studio.table)
+                    studio.set_model(model)
+                    return
+            except InputError:
+                pass
+            data = model.config.get("training", {}).get("dataset")
+            if not data or not Path(data).is_file():
+                raise InputError(f"the 3D model does not fit the open dataset and its training "
+                                 f"dataset ({data or 'not recorded'}) is not at hand: open "
+                                 "the dataset it was trained on first")  # fmt: skip
+        except InputError as exc:
+            report_error(exc, self.w)
+            return
+        self._pending_model = model
+        self.w.open_dataset(data)
+
+    def import_ct(self):
+        """The CT import dialog; its first imported sub-volume goes to the CT panel."""
+        from porestudio.gui.ct_import_dialog import CtImportDialog
+
+        dialog = CtImportDialog(self.w.jobs, self.w.settings.last_folder, self.w)
+        dialog.imported.connect(self._ct_imported)
+        dialog.open()
+        return dialog
+
+    def _ct_imported(self, path: str) -> None:
+        from porestudio.structures.dataset import open_dataset
+
+        try:
+            with open_dataset(path) as ds:
+                structure, count = ds.structure(0), len(ds)
+        except Exception as exc:  # noqa: BLE001 - said in a dialog, the studio goes on
+            report_error(exc, self.w)
+            return
+        name = Path(path).stem + (":0" if count > 1 else "")
+        self.ct.set_source(structure, name)
+        self.w.docks["CT variants"].raise_()
+
+    def _design_variants(self) -> None:
+        self.w.docks["Design"].raise_()
+        self.design.fields["porosity"].setFocus()
+
     def _use(self, model) -> None:
         try:
             self.w.studio.use_model(model)
@@ -96,7 +170,10 @@ class StudioPanels(QtCore.QObject):
 
     def _dataset_changed(self, _event) -> None:
         studio = self.w.studio
-        if studio.table is not None and studio.model is None:
+        pending, self._pending_model = self._pending_model, None
+        if pending is not None and studio.table is not None:
+            self._use(pending)  # a 3D model whose training dataset just opened
+        elif studio.table is not None and studio.model is None:
             found = [str(d) for d in default_models(studio.table)]
             if found:
                 self._map_from_cache(found)

@@ -74,11 +74,13 @@ def run_design(
     device: str = "cpu",
     options: Any = None,
     progress: ProgressFn | None = None,
+    start: np.ndarray | None = None,
 ) -> list:
     """Worker: :func:`porestudio.design.inverse.design` for one target (lattice units).
 
     ``options`` (a :class:`porestudio.design.inverse.DesignOptions`) tunes the search; its
-    physics device is set from ``device``.
+    physics device is set from ``device``. ``start`` (d,): a code to design variants of
+    (an encoded CT sub-volume), tried before the nearest training structures.
     """
     from porestudio.design.inverse import DesignOptions, design
     from porestudio.physics.device import resolve_device
@@ -88,7 +90,7 @@ def run_design(
     return design(
         model, design_targets(targets), surrogate=surrogate, candidates=int(candidates),
         verify="physics" if verify else None, progress=progress, data=reference,
-        options=options,
+        options=options, start=start,
     )  # fmt: skip
 
 

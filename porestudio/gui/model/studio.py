@@ -25,6 +25,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from porestudio.errors import InputError
 from porestudio.gui.model.events import EmitterGroup
 from porestudio.gui.model.table import DatasetTable, load_table
@@ -55,6 +57,7 @@ EVENTS = (
     "targets",  # value: dict property -> value in lattice units (k) or 1 (porosity)
     "results",  # value: tuple of design results
     "markers",  # value: dict label -> latent code (d,) of structures placed on the map
+    "start",  # value: the StartPoint designs start from (an encoded CT sub-volume) | None
     "unit",  # value: "lu" | "m2" | "mD"
     "device",  # value: "auto" | "cpu" | "cuda"
     "message",  # value: str (status line: picks refused, no model loaded, ...)
@@ -83,6 +86,8 @@ class StudioModel:
         self.targets: dict[str, float] = {}
         self.results: tuple = ()
         self.markers: dict[str, Any] = {}
+        self.start: Any = None
+        self.use_start = True  # design from self.start when there is one
         self.unit = _check_choice(unit, UNITS, "unit")
         self.device = _check_choice(device, DEVICES, "device")
 
@@ -195,6 +200,7 @@ class StudioModel:
         if self.latent is not None and (model is None or _weights(model) != self.latent_weights):
             self.set_latent(None)  # a map from the cache of these very weights stays
         self.events.reference(None)
+        self.set_start(None)  # a code of another model means nothing to this one
         self._clear_path()
         self.set_results(())
 
@@ -228,6 +234,29 @@ class StudioModel:
         self.markers = markers
         self.events.markers(dict(markers))
 
+    def set_start(self, start: Any) -> None:
+        """The start point of designs (a ``ct_latent.StartPoint`` of the loaded pVAE) or None.
+
+        Placed on the map under its label (the previous start point's marker goes).
+        InputError when its code does not have the pVAE's latent size.
+        """
+        if start is self.start:
+            return
+        if start is not None:
+            dim = getattr(self.model, "latent_dim", None)
+            if dim is None or np.shape(start.code) != (int(dim),):
+                raise InputError("the start code does not belong to the loaded pVAE")
+        old, self.start = self.start, start
+        if old is not None and (start is None or old.label != start.label):
+            self.place(old.label, None)
+        if start is not None:
+            self.place(start.label, start.code)
+        self.events.start(start)
+
+    def start_code(self) -> Any:
+        """The code designs start from (None: the nearest training structures only)."""
+        return self.start.code if self.start is not None and self.use_start else None
+
     def set_design_space(self, space: Any) -> None:
         """The encoded dataset (a :class:`~.compute.DesignSpace`): reference and map."""
         self.reference = space.reference
@@ -256,8 +285,8 @@ class StudioModel:
             self.encode()
         results = run_design(self.model, self.targets, reference=self.reference,
                              surrogate=self.surrogate, candidates=candidates, verify=verify,
-                             device=self.device, options=options,
-                             progress=progress)  # fmt: skip
+                             device=self.device, options=options, progress=progress,
+                             start=self.start_code())  # fmt: skip
         self.set_results(results)
         return self.results
 
