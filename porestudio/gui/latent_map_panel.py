@@ -280,6 +280,10 @@ class LatentMapPanel(QtWidgets.QWidget):
         xy = self._project(np.stack(codes))
         labels = list(self.studio.markers)
         self.markers.setData([{"pos": p, "data": k} for p, k in zip(xy, labels, strict=True)])
+        (x0, x1), (y0, y1) = self.plot.getViewBox().viewRange()
+        inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+        if not inside.all():  # a CT sub-volume far from the data: keep its ▲ in view
+            self.plot.autoRange()
 
     # --- mouse -------------------------------------------------------------------------------
     def point_at(self, scene_pos: QtCore.QPointF) -> int | None:

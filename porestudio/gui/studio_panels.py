@@ -206,6 +206,7 @@ class StudioPanels(QtCore.QObject):
         def go(*_args) -> None:
             if pending[0]:
                 pending[0] = False
+                viewer.settled.disconnect(go)
                 QtCore.QTimer.singleShot(0, action)
 
         viewer.settled.connect(go)  # emitted once the frame is drawn
