@@ -31,6 +31,7 @@ from porestudio.gui.model.compute import (
 )
 from porestudio.gui.native_libs import import_torch
 from porestudio.gui.task import Task
+from porestudio.ml.modelfile import read_model_config
 
 if TYPE_CHECKING:
     from porestudio.gui.main_window import MainWindow
@@ -177,8 +178,18 @@ class StudioPanels(QtCore.QObject):
             found = [str(d) for d in default_models(studio.table)]
             if found:
                 self._map_from_cache(found)
-                self._after_first_paint(lambda: [self.load(d) for d in found])
+                self._after_first_paint(lambda t=studio.table: self._load_defaults(t, found))
         self.encode()
+
+    def _load_defaults(self, table, folders: list[str]) -> None:
+        """Load the default models, unless the dataset changed or models came meanwhile."""
+        studio = self.w.studio
+        if studio.table is not table:
+            return
+        for folder in folders:
+            kind = read_model_config(folder).get("kind")
+            if (studio.model if kind == "pvae" else studio.surrogate) is None:
+                self.load(folder)
 
     def _map_from_cache(self, folders: list[str]) -> None:
         """Draw the map from the encoding cache while torch and the models load."""

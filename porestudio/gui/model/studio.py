@@ -121,6 +121,13 @@ class StudioModel:
             old.dataset.close()
         if table is not None and self.model is not None:
             self._warn_misfit(self.model)
+        if table is not None and self.surrogate is not None:
+            try:
+                check_model_fits(self.surrogate, table)
+            except InputError as exc:  # it would fail every path and design on this data
+                self.set_surrogate(None)
+                self.events.message(f"the CNN surrogate does not fit this dataset and is "
+                                    f"no longer used: {exc}")  # fmt: skip
 
     def close(self) -> None:
         """Close the open dataset (the window is closing)."""

@@ -91,3 +91,14 @@ def test_the_start_point_is_placed_used_by_design_and_cleared_with_the_model(
     studio.set_model(None)
     assert studio.start is None and "CT b" not in studio.markers and seen[-1] is None
     assert NO_3D_MODEL.startswith("no 3D model loaded")
+
+
+def test_a_2d_surrogate_is_dropped_when_a_3d_dataset_opens(trained, trained3d):
+    studio = StudioModel()
+    studio.open_dataset(trained.dataset)
+    studio.use_model(api.load(trained.cnn))
+    messages = []
+    studio.events.message.connect(lambda e: messages.append(e.value))
+    studio.open_dataset(trained3d.dataset)
+    assert studio.surrogate is None
+    assert any("surrogate does not fit" in m for m in messages)
