@@ -138,7 +138,7 @@ class LatentMapPanel(QtWidgets.QWidget):
             size=16, symbol="star", pen=pg.mkPen("k"), brush="#e377c2"
         )
         self.picks = pg.ScatterPlotItem(size=18, symbol="o", brush=None)
-        self.markers = pg.ScatterPlotItem(size=16, symbol="t", pen=pg.mkPen("k"), brush="#17becf")
+        self.markers = pg.ScatterPlotItem(size=16, symbol="t1", pen=pg.mkPen("k"), brush="#17becf")
         for item in (self.path_line, self.path_step, self.designs, self.picks, self.markers):
             item.setZValue(10)
             self.plot.addItem(item)
