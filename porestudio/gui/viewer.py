@@ -13,7 +13,6 @@ new structure is drawn once, in the widget's own paint (not also before it), and
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import Callable, Hashable
@@ -25,41 +24,16 @@ from porestudio.atomic import SUFFIXES, atomic_path
 from porestudio.gui.jobs import JobManager
 from porestudio.gui.mesh import RenderMeshes, build_render_meshes, slice_plane, to_polydata
 from porestudio.gui.mesh_cache import MeshCache
+from porestudio.gui.model.render import LEGACY, SETTLE_MS, ScrubPolicy
 from porestudio.structures.volume import Structure
 
 log = logging.getLogger(__name__)
 
+__all__ = ["LEGACY", "SETTLE_MS", "ScrubPolicy", "StructureViewer"]
+
 PHASE_COLOURS = {"solid": "#c9b48f", "pore": "#5b9bd5"}
 SLICE_COLOURS = ["#404040", "#a8d8ff"]  # solid, pore
 CAMERA_PRESETS = ("iso", "x", "y", "z", "reset")
-SETTLE_MS = 200
-"""After a draft frame, the full surface is built once no new request came for this long."""
-
-
-@dataclasses.dataclass(frozen=True)
-class ScrubPolicy:
-    """How a viewer keeps up with a slider (the benchmark compares it with :data:`LEGACY`).
-
-    Attributes
-    ----------
-    draft : bool
-        Draft surfaces while the slider moves, the full one when it rests.
-    one_paint : bool
-        Draw a new structure once, in the widget's paint, instead of rendering it before
-        the paint as well.
-    ahead : int
-        Path steps meshed in the background in the direction the slider moves.
-    """
-
-    draft: bool = True
-    one_paint: bool = True
-    ahead: int = 3
-
-
-LEGACY = ScrubPolicy(draft=False, one_paint=False, ahead=0)
-"""The viewer before draft frames, single paints and meshing ahead (for benchmarks)."""
-
-
 def _load_and_build(
     source: Callable[[], Structure], mode: str, phase: str, draft: bool = False
 ) -> tuple[Structure, RenderMeshes]:

@@ -34,6 +34,34 @@ DRAFT_STRIDE = 3
 triangles than the full surface of a 100³ structure)."""
 
 
+SETTLE_MS = 200
+"""After a draft frame, the full surface is built once no new request came for this long."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ScrubPolicy:
+    """How a viewer keeps up with a slider (the benchmark compares it with :data:`LEGACY`).
+
+    Attributes
+    ----------
+    draft : bool
+        Draft surfaces while the slider moves, the full one when it rests.
+    one_paint : bool
+        Draw a new structure once, in the widget's paint, instead of rendering it before
+        the paint as well.
+    ahead : int
+        Path steps meshed in the background in the direction the slider moves.
+    """
+
+    draft: bool = True
+    one_paint: bool = True
+    ahead: int = 3
+
+
+LEGACY = ScrubPolicy(draft=False, one_paint=False, ahead=0)
+"""The viewer before draft frames, single paints and meshing ahead (for benchmarks)."""
+
+
 @dataclasses.dataclass(frozen=True)
 class RenderScale:
     """Length scale of the world coordinates.

@@ -28,6 +28,13 @@ from typing import Any
 import numpy as np
 
 from porestudio.errors import InputError
+from porestudio.gui.model.checks import (
+    check_choice,
+    check_model_fits,
+    table_is_extruded,
+    target_to_lattice,
+    weights_sha256,
+)
 from porestudio.gui.model.events import EmitterGroup
 from porestudio.gui.model.table import DatasetTable, load_table
 from porestudio.structures.volume import Structure
@@ -88,8 +95,8 @@ class StudioModel:
         self.markers: dict[str, Any] = {}
         self.start: Any = None
         self.use_start = True  # design from self.start when there is one
-        self.unit = _check_choice(unit, UNITS, "unit")
-        self.device = _check_choice(device, DEVICES, "device")
+        self.unit = check_choice(unit, UNITS, "unit")
+        self.device = check_choice(device, DEVICES, "device")
 
     # --- dataset ---------------------------------------------------------------------------
     @property
@@ -172,7 +179,7 @@ class StudioModel:
     # --- viewers -----------------------------------------------------------------------------
     def show(self, viewer: str, structure: Structure | None) -> None:
         """Show ``structure`` (None: nothing) in viewer ``"A"`` or ``"B"``."""
-        _check_choice(viewer, VIEWERS, "viewer")
+        check_choice(viewer, VIEWERS, "viewer")
         if self.shown[viewer] is structure:
             return
         self.shown[viewer] = structure
@@ -204,7 +211,8 @@ class StudioModel:
         self.model = model
         self.reference = None
         self.events.model(model)
-        if self.latent is not None and (model is None or _weights(model) != self.latent_weights):
+        kept = model is not None and weights_sha256(model) == self.latent_weights
+        if self.latent is not None and not kept:
             self.set_latent(None)  # a map from the cache of these very weights stays
         self.events.reference(None)
         self.set_start(None)  # a code of another model means nothing to this one
@@ -228,7 +236,7 @@ class StudioModel:
         """The encoded open dataset (a ``LatentMap``) or None; ``weights`` is the
         ``weights_sha256`` of the pVAE that encoded it (default: the loaded pVAE's)."""
         self.latent = latent
-        self.latent_weights = None if latent is None else (weights or _weights(self.model))
+        self.latent_weights = None if latent is None else (weights or weights_sha256(self.model))
         self.events.latent(latent)
 
     def place(self, label: str, code: Any) -> None:
@@ -342,7 +350,7 @@ class StudioModel:
         (None, NaN) are left out. InputError for unknown names, negative or non-finite k,
         or a porosity outside (0, 1).
         """
-        unit = self.unit if unit is None else _check_choice(unit, UNITS, "unit")
+        unit = self.unit if unit is None else check_choice(unit, UNITS, "unit")
         targets = {}
         for name, value in values.items():
             if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -364,7 +372,7 @@ class StudioModel:
     # --- units and device ----------------------------------------------------------------------
     def set_unit(self, unit: str) -> None:
         """Permeability unit shown ("lu", "m2", "mD"; the last two need a voxel size)."""
-        unit = _check_choice(unit, UNITS, "unit")
+        unit = check_choice(unit, UNITS, "unit")
         if unit != "lu" and self.table is not None and self.voxel_size_m is None:
             raise InputError(f"{unit} needs a voxel size: this dataset has none (use lu)")
         if unit != self.unit:
@@ -373,7 +381,7 @@ class StudioModel:
 
     def set_device(self, device: str) -> None:
         """Compute device for models and physics ("auto", "cpu", "cuda")."""
-        device = _check_choice(device, DEVICES, "device")
+        device = check_choice(device, DEVICES, "device")
         if device != self.device:
             self.device = device
             self.events.device(device)
@@ -385,51 +393,4 @@ class StudioModel:
         return permeability_from_lattice(k_lu, self.unit, self.voxel_size_m)
 
 
-def target_to_lattice(name: str, value: float, unit: str, voxel_size_m: float | None) -> float:
-    """One design target in the units models use (porosity: 1; ``k_*``: voxel²).
-
-    Raises
-    ------
-    InputError
-        Unknown property, non-finite value, porosity outside (0, 1), negative k, or a
-        unit other than lattice units without a voxel size.
-    """
-    if not math.isfinite(value):
-        raise InputError(f"target {name} must be a finite number, not {value}")
-    if name == "porosity":
-        if not 0.0 < value < 1.0:
-            raise InputError(f"target porosity must lie between 0 and 1, not {value:g}")
-        return value
-    if not (name.startswith("k_") and len(name) == 4 and set(name[2:]) <= set("xyz")):
-        raise InputError(f"unknown target {name!r}: use porosity or k_xx, k_yy, k_zz, ...")
-    if value < 0 and name[2] == name[3]:
-        raise InputError(f"target {name} must not be negative ({value:g})")
-    if unit == "lu":
-        return value
-    if voxel_size_m is None:
-        raise InputError(f"a target in {unit} needs the voxel size: give it in lu instead")
-    return value / float(permeability_from_lattice(1.0, unit, voxel_size_m))
-
-
-def check_model_fits(model: Any, table: DatasetTable) -> None:
-    """InputError (one line) when ``model`` cannot read the samples of ``table``."""
-    model.spec.check_fits(table.shape, extruded=table_is_extruded(table))
-
-
-def table_is_extruded(table: DatasetTable) -> bool:
-    """Whether the dataset's samples are extruded along z (every z-slice equal; sample 0)."""
-    if table.count == 0:
-        return False
-    pore = table.dataset.pore(0)
-    return bool((pore == pore[:1]).all())
-
-
-def _weights(model: Any) -> str | None:
-    config = getattr(model, "config", None)
-    return config.get("weights_sha256") if isinstance(config, dict) else None
-
-
-def _check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
-    if value not in choices:
-        raise InputError(f"unknown {what} {value!r}: use one of {', '.join(choices)}")
-    return value
+__all__ = ["EVENTS", "StudioModel", "check_model_fits", "table_is_extruded", "target_to_lattice"]
