@@ -6,6 +6,10 @@ saves the window and each panel as PNG in ``--out`` (default ``docs/``). Without
 it first trains a tiny pVAE and CNN on generated squares (a few minutes on two cores).
 
     xvfb-run -a -s "-screen 0 1600x1000x24" python scripts/screenshot_panels.py --out docs
+
+With ``--pvae3d DIR`` (a 3D pVAE) it also shoots the CT variants panel: the model loaded (its
+training dataset opens), a 50³ FiberForm sub-volume of ``resources/ct_fiberform50.h5`` taken
+in (the crop offer), cropped, encoded and placed on the map.
 """
 
 from __future__ import annotations
@@ -126,6 +130,30 @@ def shoot(
     return files
 
 
+def ct_shots(app, w, pvae3d: Path, out: Path) -> list[Path]:
+    """The CT variants panel before and after encoding, and the map with the CT marker."""
+    from porestudio.resources import RESOURCES_DIR
+
+    w.panels.load_3d(str(pvae3d))
+    _wait(app, lambda: w.studio.model is not None and w.studio.model.spec.dims == 3
+          and w.studio.latent is not None)  # fmt: skip
+    w.panels._ct_imported(str(RESOURCES_DIR / "ct_fiberform50.h5"))
+    _settle(app, w)
+    panel = w.panels.ct
+    files = [out / "panel_ct_variants_fit.png", out / "panel_ct_variants.png",
+             out / "panel_latent_map_ct.png"]  # fmt: skip
+    panel.grab().save(str(files[0]))
+    panel.crop()
+    panel.encode()
+    _wait(app, lambda: w.studio.start is not None)
+    _settle(app, w)
+    panel.grab().save(str(files[1]))
+    w.docks["Latent map"].raise_()
+    _settle(app, w)
+    w.docks["Latent map"].widget().grab().save(str(files[2]))
+    return files
+
+
 def _training_shot(app, w, data: Path, out: Path) -> Path:
     panel = w.panels.training
     panel.kind_box.setCurrentText("cnn")
@@ -139,6 +167,24 @@ def _training_shot(app, w, data: Path, out: Path) -> Path:
         path = out / "panel_training.png"
         panel.grab().save(str(path))
     return path
+
+
+def _ct_run(pvae3d: Path, out: Path) -> list[Path]:
+    from PySide6 import QtCore
+
+    from porestudio.gui.app import application
+    from porestudio.gui.main_window import MainWindow
+    from porestudio.gui.settings import Settings
+
+    app = application()
+    ini = QtCore.QSettings(str(out / ".screenshot.ini"), QtCore.QSettings.Format.IniFormat)
+    w = MainWindow(settings=Settings(ini))
+    w.resize(1600, 1000)
+    w.show()
+    try:
+        return ct_shots(app, w, pvae3d, out)
+    finally:
+        w.close()
 
 
 def main() -> None:
@@ -156,15 +202,19 @@ def main() -> None:
         help="design target (k in voxel²)",
     )
     parser.add_argument("--no-training", action="store_true", help="skip the training panel")
+    parser.add_argument("--pvae3d", type=Path, help="a 3D pVAE: also shoot the CT panel")
+    parser.add_argument("--only-ct", action="store_true", help="only the CT panel shots")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        if args.pvae is None:
+        if args.pvae is None and not args.only_ct:
             log.info("training a tiny pVAE and CNN on generated squares…")
             args.dataset, args.pvae, args.cnn = tiny_models(Path(tmp))
-        shots = shoot(args.dataset, args.pvae, args.cnn, args.out, tuple(args.target),
-                      not args.no_training)  # fmt: skip
+        shots = [] if args.only_ct else shoot(args.dataset, args.pvae, args.cnn, args.out,
+                                              tuple(args.target), not args.no_training)
+        if args.pvae3d is not None:
+            shots += _ct_run(args.pvae3d, args.out)
         for path in shots:
             log.info("wrote %s", path)
     (args.out / ".screenshot.ini").unlink(missing_ok=True)

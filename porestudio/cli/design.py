@@ -46,7 +46,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--cnn", metavar="MODEL", help="independent CNN surrogate")
     p.add_argument("--data", metavar="DATA.h5", help="training dataset (default: the model's)")
     p.add_argument("--latent", metavar="LATENT.h5", help="its latent file (porestudio latent)")
-    p.add_argument("--k-init", type=int, default=100, help="initial guesses per target")
+    p.add_argument("--start", metavar="SOURCE", action="append",
+                   help="design from this structure or code (DATA.h5:INDEX, a TIFF, FILE@Z,Y,X, "
+                        "a .npy code; repeatable): variants of it that meet the target")
+    p.add_argument("--k-init", type=int, default=100,
+                   help="nearest training samples as initial guesses per target (0 with --start: "
+                        "only the start codes)")  # fmt: skip
     p.add_argument("--steps", type=int, help="refinement steps per batch (default: 50)")
     p.add_argument("--mode", default="auto", choices=["auto", "kuhn", "periodic"],
                    help="side walls of physics runs (auto: as the training labels)")  # fmt: skip
@@ -75,15 +80,27 @@ def handle(args: argparse.Namespace) -> int:
     elif args.data is None:
         ref = dataclasses.replace(ref, boundary_mode=boundary_mode(model, "auto"))
     verify = None if args.verify == "none" else args.verify
+    start = _start_codes(model, args.start)
     with progress_bar("designing") as bar:
         results = design(model, targets, surrogate=cnn, candidates=args.candidates,
                          k_init=args.k_init, verify=verify, progress=bar, data=ref,
-                         options=opts)  # fmt: skip
+                         options=opts, start=start)  # fmt: skip
     save_designs(results, out, voxel_size_m=model.spec.voxel_size_m,
                  attrs={"model": str(args.model)}, overwrite=args.overwrite)  # fmt: skip
     print(summary(results))
     print(f"wrote {out}")
     return 0
+
+
+def _start_codes(model, sources):
+    """The latent codes (s, d) of the --start sources, or None."""
+    if not sources:
+        return None
+    import numpy as np
+
+    from porestudio.design.io import code_for
+
+    return np.stack([code_for(model, src) for src in sources])
 
 
 def read_targets(args: argparse.Namespace, model_voxel: float | None):

@@ -29,8 +29,10 @@ _UNITS = 1000  # progress units per target
 class Run:
     """State shared by the chunks of one :func:`porestudio.design.inverse.design` call."""
 
-    def __init__(self, model, ref, surrogate, names, n_cand, verify, opts, progress) -> None:
+    def __init__(self, model, ref, surrogate, names, n_cand, verify, opts, progress,
+                 start=None) -> None:  # fmt: skip
         self.model, self.ref, self.surrogate = model, ref, surrogate
+        self.start = start  # (s, d) codes designed from, or None
         self.names = tuple(names)
         self.props = tuple(model.spec.properties)
         self.n_cand, self.verify, self.opts, self.progress = n_cand, verify, opts, progress
@@ -61,7 +63,7 @@ class Run:
 
     def _chunk(self, start, full, scaled, labels, support) -> list[DesignResult]:
         m = len(full)
-        rows, _ = nearest_rows(self.ref, scaled, self.opts.k_init)
+        rows, _ = nearest_rows(self.ref, scaled, max(1, self.opts.k_init))
         z = self._optimise(start, full, scaled, rows)
         self._tick(start, m, 0.6)
         pools = self._candidates(z, full)
@@ -84,19 +86,19 @@ class Run:
 
     # ---- step 2: optimisation ------------------------------------------------------------
     def _optimise(self, start, full, scaled, rows) -> np.ndarray:
-        """Codes to decode per target (m, c, d): refined, screened, raw nearest."""
+        """Codes to decode per target (m, c, d): refined, screened, raw (start, nearest)."""
         o, ref, model = self.opts, self.ref, self.model
-        m, k = rows.shape
+        z0, n_start = self._initial(rows)
+        m, k, d = z0.shape
         phi = self._phi(full)
-        z0 = ref.latent.mu[rows.ravel()]
         groups = np.repeat(np.arange(m), k)
         prob = O.make_problem(model, np.repeat(scaled, k, 0), np.repeat(phi, k), ref.mu_mean,
                               ref.mu_std)  # fmt: skip
         tick = self._step_tick(start, m, 0.0, 0.15, o.screen_steps)
-        za, la = O.run_adam(z0, O.screen_loss(model, prob, o.weights), groups, lr=o.lr,
-                            steps=o.screen_steps, patience=o.patience, tol=o.tol,
+        za, la = O.run_adam(z0.reshape(m * k, d), O.screen_loss(model, prob, o.weights), groups,
+                            lr=o.lr, steps=o.screen_steps, patience=o.patience, tol=o.tol,
                             device=model.device, tick=tick)  # fmt: skip
-        order = np.argsort(la.reshape(m, k), axis=1, kind="stable")
+        order = _start_first(np.argsort(la.reshape(m, k), axis=1, kind="stable"), n_start)
         za = za.reshape(m, k, -1)
         keep = min(int(o.keep), k)
         zb0 = za[np.arange(m)[:, None], order[:, :keep]].reshape(m * keep, -1)
@@ -108,8 +110,16 @@ class Run:
         zb, _ = O.run_adam(zb0, loss, groups, lr=o.lr, steps=o.steps, patience=o.patience,
                            tol=o.tol, device=model.device, tick=tick)  # fmt: skip
         extra = za[np.arange(m)[:, None], order[:, keep : keep + int(o.pool)]]
-        raw = ref.latent.mu[rows[:, : int(o.raw)]]
+        raw = z0[:, : n_start + int(o.raw)] if o.k_init else z0[:, :n_start]
         return np.concatenate([zb.reshape(m, keep, -1), extra, raw], axis=1)
+
+    def _initial(self, rows: np.ndarray) -> tuple[np.ndarray, int]:
+        """Initial codes (m, s + k_init, d): the start codes, then the nearest samples."""
+        z = self.ref.latent.mu[rows[:, : self.opts.k_init]].astype(np.float32)
+        if self.start is None:
+            return z, 0
+        s = np.broadcast_to(self.start[None], (len(rows), *self.start.shape))
+        return np.concatenate([s, z], axis=1), len(self.start)
 
     def _step_tick(self, start, m, offset, span, steps):
         def tick(step: int) -> None:
@@ -250,6 +260,15 @@ class Run:
 
         perc = percolates(np.asarray(inputs, bool), 6)
         return all(perc["xyz".index(a)] for a in self.flow_axes)
+
+
+def _start_first(order: np.ndarray, n_start: int) -> np.ndarray:
+    """Each row of ``order`` (m, k) with the start codes (columns < n_start) moved first,
+    keeping the relative order of both parts: start codes are always refined."""
+    if n_start == 0:
+        return order
+    is_start = order < n_start
+    return np.take_along_axis(order, np.argsort(~is_start, axis=1, kind="stable"), axis=1)
 
 
 def _flowing_first(order: np.ndarray, perc: np.ndarray) -> np.ndarray:

@@ -181,11 +181,12 @@ def design(
     *,
     surrogate: Any = None,
     candidates: int = 5,
-    k_init: int = 100,
+    k_init: int | None = None,
     verify: str | None = "physics",
     progress: ProgressFn | None = None,
     data: Any = None,
     options: DesignOptions | None = None,
+    start: np.ndarray | None = None,
 ) -> list[DesignResult]:
     """Design structures for targets (module docstring).
 
@@ -199,8 +200,9 @@ def design(
         An independent CNN surrogate (optimised against and used for scoring).
     candidates : int
         Distinct designs returned per target.
-    k_init : int
-        Initial guesses per target (paper: 100).
+    k_init : int, optional
+        Nearest training samples used as initial guesses per target (default
+        ``options.k_init``, 100 as in the paper); 0 with ``start`` = only the start codes.
     verify : {"physics", None}
         Compute the candidates' properties by physics and re-rank by them.
     progress : ProgressFn, optional
@@ -210,6 +212,11 @@ def design(
         The training data (default: the dataset named in the model file).
     options : DesignOptions, optional
         Further settings.
+    start : ndarray (d,) or (s, d), optional
+        Latent code(s) to design from (e.g. ``io.code_for(model, ct_volume)``): initial
+        guesses of every target placed before the ``k_init`` nearest training samples. They
+        are always among the refined codes (up to ``options.keep``) and decoded raw too, so
+        the candidates include variants of the start structure(s) that meet the target.
 
     Returns
     -------
@@ -226,12 +233,32 @@ def design(
         raise InputError(f"candidates must be at least 1; got {candidates}")
     if surrogate is not None and getattr(surrogate, "spec", None) is not None:
         surrogate.spec.check_fits(model.spec.sample_shape_zyx, extruded=True)
-    opts = dataclasses.replace(options or DesignOptions(), k_init=int(k_init))
+    opts = options or DesignOptions()
+    if k_init is not None:
+        opts = dataclasses.replace(opts, k_init=int(k_init))
     tg = targets if isinstance(targets, Targets) else make_targets(dict(targets))
     names, values = model_columns(tg, model.spec.properties, model.spec.section_axis)
     ref = resolve_reference(model, data, progress=progress)  # reports its own stage first
-    run = Run(model, ref, surrogate, names, int(candidates), verify, opts, progress)
+    codes = start_codes(start, ref.latent.mu.shape[1])
+    if opts.k_init < (1 if codes is None else 0):
+        raise InputError(f"k_init must be at least 1 without start codes; got {opts.k_init}")
+    run = Run(model, ref, surrogate, names, int(candidates), verify, opts, progress, codes)
     return run.all(values, tg.labels)
+
+
+def start_codes(start: Any, dim: int) -> np.ndarray | None:
+    """Start codes as a float32 array (s, dim), or None; InputError when they do not fit."""
+    if start is None:
+        return None
+    arr = np.asarray(start, dtype=np.float32)
+    if arr.ndim == 1:
+        arr = arr[None]
+    if arr.ndim != 2 or arr.shape[1] != dim or len(arr) == 0:
+        raise InputError(f"start codes must have shape ({dim},) or (s, {dim}) for this model; "
+                         f"got {np.shape(start)}")  # fmt: skip
+    if not np.isfinite(arr).all():
+        raise InputError("start codes must be finite")
+    return arr
 
 
 def nearest_rows(ref: Reference, scaled: np.ndarray, k: int):

@@ -7,7 +7,9 @@ results in the studio model. The gallery lists the candidates — predicted and 
 properties, error, novelty, in-distribution score, nearest training structure — and the
 training structure nearest the target as the baseline. Clicking a row shows the candidate in
 viewer B next to its nearest training structure in viewer A; Export… opens the export dialog
-(with its print check) on the selected candidate.
+(with its print check) on the selected candidate. With a start point (an encoded CT
+sub-volume, :mod:`porestudio.gui.model.ct_latent`) the "start from" box makes the design
+begin from its code: the candidates are variants of the scanned material.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class DesignPanel(QtWidgets.QWidget):
         studio.events.dataset.connect(self._model_changed)
         studio.events.results.connect(self._results_changed)
         studio.events.unit.connect(self._unit_changed)
+        studio.events.start.connect(self._start_changed)
         self._model_changed(None)
 
     # --- construction ---------------------------------------------------------------------
@@ -85,9 +88,15 @@ class DesignPanel(QtWidgets.QWidget):
         self.count_spin.setValue(5)
         self.verify_box = QtWidgets.QCheckBox("verify with the physics solver")
         self.verify_box.setChecked(True)
+        self.start_box = QtWidgets.QCheckBox("start from —")
+        self.start_box.setToolTip("Design variants of the encoded CT sub-volume (its latent "
+                                  "code is the first initial guess)")  # fmt: skip
+        self.start_box.setEnabled(False)
+        self.start_box.toggled.connect(self._start_toggled)
         form.addRow("k unit", self.unit_box)
         form.addRow("candidates", self.count_spin)
         form.addRow("", self.verify_box)
+        form.addRow("", self.start_box)
         return form
 
     def _build_buttons(self) -> QtWidgets.QHBoxLayout:
@@ -137,6 +146,15 @@ class DesignPanel(QtWidgets.QWidget):
         for i in (1, 2):  # m², mD need a voxel size
             self.unit_box.model().item(i).setEnabled(vox)
 
+    def _start_changed(self, event) -> None:
+        start = event.value
+        self.start_box.setEnabled(start is not None)
+        self.start_box.setText("start from —" if start is None else f"start from {start.label}")
+        self.start_box.setChecked(start is not None)
+
+    def _start_toggled(self, on: bool) -> None:
+        self.studio.use_start = bool(on)
+
     def _unit_changed(self, event) -> None:
         index = self.unit_box.findData(event.value)
         if index >= 0:
@@ -171,7 +189,7 @@ class DesignPanel(QtWidgets.QWidget):
             run_design, studio.model, dict(studio.targets), reference=studio.reference,
             surrogate=studio.surrogate, candidates=self.count_spin.value(),
             verify=self.verify_box.isChecked(), device=studio.device, options=self.options,
-            on_result=studio.set_results,
+            start=studio.start_code(), on_result=studio.set_results,
         )  # fmt: skip
 
     def _results_changed(self, event) -> None:

@@ -122,6 +122,10 @@ class LatentMapPanel(QtWidgets.QWidget):
         self.missing = UniformScatter(size=4, pen=None, brush=(150, 150, 150, 120))
         self.missing.setZValue(-1)  # unlabelled samples under the coloured ones
         self.plot.addItem(self.missing)
+        for item in (*self.layers, self.missing, self.density):
+            # drawn from a pixmap while only the markers above them move (a path step while
+            # the slider is dragged): no Python paint of 50,000 points per frame
+            item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         orange = "#ff7f0e"
         self.path_line = pg.PlotDataItem(
             pen=pg.mkPen(orange, width=2), symbol="o", symbolSize=5, symbolBrush=orange,
@@ -134,7 +138,7 @@ class LatentMapPanel(QtWidgets.QWidget):
             size=16, symbol="star", pen=pg.mkPen("k"), brush="#e377c2"
         )
         self.picks = pg.ScatterPlotItem(size=18, symbol="o", brush=None)
-        self.markers = pg.ScatterPlotItem(size=16, symbol="t", pen=pg.mkPen("k"), brush="#17becf")
+        self.markers = pg.ScatterPlotItem(size=16, symbol="t1", pen=pg.mkPen("k"), brush="#17becf")
         for item in (self.path_line, self.path_step, self.designs, self.picks, self.markers):
             item.setZValue(10)
             self.plot.addItem(item)
@@ -276,6 +280,10 @@ class LatentMapPanel(QtWidgets.QWidget):
         xy = self._project(np.stack(codes))
         labels = list(self.studio.markers)
         self.markers.setData([{"pos": p, "data": k} for p, k in zip(xy, labels, strict=True)])
+        (x0, x1), (y0, y1) = self.plot.getViewBox().viewRange()
+        inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+        if not inside.all():  # a CT sub-volume far from the data: keep its ▲ in view
+            self.plot.autoRange()
 
     # --- mouse -------------------------------------------------------------------------------
     def point_at(self, scene_pos: QtCore.QPointF) -> int | None:

@@ -24,7 +24,7 @@ from porestudio.gui.generate_dialog import GenerateDialog
 from porestudio.gui.jobs import JobManager
 from porestudio.gui.main_actions import build_actions
 from porestudio.gui.model import StudioModel
-from porestudio.gui.native_libs import preload_before_rendering
+from porestudio.gui.native_libs import one_blas_thread, preload_before_rendering
 from porestudio.gui.plot_panel import PlotPanel
 from porestudio.gui.properties_panel import PropertiesPanel
 from porestudio.gui.settings import Settings
@@ -57,6 +57,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, settings: Settings | None = None, jobs: JobManager | None = None):
         super().__init__()
         preload_before_rendering()  # Triton's LLVM before Mesa's (see native_libs)
+        one_blas_thread()  # small matrices; spinning BLAS threads cost seconds (native_libs)
         self.settings = settings or Settings()
         self.jobs = jobs or JobManager(self)
         self.studio = StudioModel(device=self.settings.device)

@@ -25,7 +25,8 @@ class MeshCache:
     jobs : JobManager
         Runs the prefetch jobs (channel ``prefetch:<name>``).
     build : callable
-        ``build(source, mode, phase) -> (Structure, RenderMeshes)``, run in a worker.
+        ``build(source, *key[1:]) -> (Structure, RenderMeshes)``, run in a worker (the
+        keys are ``(identity, mode, phase, draft)``).
     name : str
         Distinguishes the channels of several viewers.
     """
@@ -75,9 +76,8 @@ class MeshCache:
             return
         key, source = self._queue.pop(0)
         self._running = key
-        _, mode, phase = key
         self.jobs.submit(
-            self.channel, self.build, source, mode, phase,
+            self.channel, self.build, source, *key[1:],
             on_result=lambda value, k=key: self._done(k, value),
             on_error=lambda _exc, k=key: self._done(k, None), description="prefetch",
         )  # fmt: skip

@@ -7,9 +7,14 @@ Triton) — the process dies with a segmentation fault. Loaded Triton first, bot
 main window loads ``libtriton`` (0.3 s) before it builds its viewers, when Triton is
 installed; without Triton there is nothing to do.
 
-torch itself is imported here too, on the GUI thread at start-up: imported for the first time
-inside a worker (the first model load) it would hold the GIL for a second or more and freeze
-the window mid-interaction.
+torch itself is imported here too (:func:`import_torch`), on the GUI thread, before the first
+model load: imported for the first time inside a worker it would hold the GIL for a second or
+more and freeze the window mid-interaction. The studio does it after the first structure is
+on screen (3 s on a busy 2-core machine that the first paint need not wait for).
+
+numpy's BLAS runs on one thread in the studio (:func:`one_blas_thread`): its matrices are
+small (a PCA of 2,500 x 250 latent codes), and OpenBLAS's spinning threads, competing with the
+GUI thread, the workers and torch on a busy 2-core machine, turn that PCA from 0.07 s into 8 s.
 """
 
 from __future__ import annotations
@@ -23,11 +28,31 @@ log = logging.getLogger(__name__)
 
 
 @functools.cache
-def preload_before_rendering() -> bool:
-    """Import torch, then load Triton's native library if Triton is installed; True if
-    Triton was loaded."""
-    import torch  # noqa: F401  (start-up, not a worker: see the module docstring)
+def one_blas_thread() -> bool:
+    """Limit numpy's BLAS (OpenBLAS) to one thread in this process; False without
+    threadpoolctl (then BLAS keeps its default)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        log.warning("threadpoolctl is missing: numpy's BLAS keeps all its threads")
+        return False
+    threadpool_limits(limits=1, user_api="blas")
+    return True
 
+
+@functools.cache
+def import_torch() -> None:
+    """Import torch on the calling (GUI) thread, once (see the module docstring)."""
+    started = time.perf_counter()
+    import torch  # noqa: F401  (the GUI thread, not a worker: see the module docstring)
+
+    log.debug("torch imported in %.2f s", time.perf_counter() - started)
+
+
+@functools.cache
+def preload_before_rendering() -> bool:
+    """Load Triton's native library if Triton is installed (it does not import torch);
+    True if Triton was loaded."""
     try:
         if importlib.util.find_spec("triton") is None:
             return False

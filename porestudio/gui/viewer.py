@@ -3,6 +3,12 @@
 The render meshes are built in a worker (:func:`porestudio.gui.mesh.build_render_meshes`);
 the viewer only swaps the finished data into persistent actors on the GUI thread, so a
 new 100³ structure re-renders in a fraction of a second.
+
+While a slider drives the viewer (``show_source(..., draft=True)``: the interpolation path)
+it shows a cheap draft surface (:func:`porestudio.structures.surfaces.draft_surface`) and,
+:data:`SETTLE_MS` after the last request, the full surface — the one export writes. Each
+new structure is drawn once, in the widget's own paint (not also before it), and
+:attr:`StructureViewer.on_screen` says what the last finished frame showed.
 """
 
 from __future__ import annotations
@@ -18,21 +24,24 @@ from porestudio.atomic import SUFFIXES, atomic_path
 from porestudio.gui.jobs import JobManager
 from porestudio.gui.mesh import RenderMeshes, build_render_meshes, slice_plane, to_polydata
 from porestudio.gui.mesh_cache import MeshCache
+from porestudio.gui.model.render import LEGACY, SETTLE_MS, ScrubPolicy
 from porestudio.structures.volume import Structure
 
 log = logging.getLogger(__name__)
 
+__all__ = ["LEGACY", "SETTLE_MS", "ScrubPolicy", "StructureViewer"]
+
 PHASE_COLOURS = {"solid": "#c9b48f", "pore": "#5b9bd5"}
 SLICE_COLOURS = ["#404040", "#a8d8ff"]  # solid, pore
 CAMERA_PRESETS = ("iso", "x", "y", "z", "reset")
-
-
 def _load_and_build(
-    source: Callable[[], Structure], mode: str, phase: str
+    source: Callable[[], Structure], mode: str, phase: str, draft: bool = False
 ) -> tuple[Structure, RenderMeshes]:
     """Worker: fetch the structure and build its meshes (pure, no Qt)."""
     structure = source()
-    meshes = build_render_meshes(structure.pore, structure.voxel_size_m, mode=mode, phase=phase)
+    meshes = build_render_meshes(
+        structure.pore, structure.voxel_size_m, mode=mode, phase=phase, draft=draft
+    )
     return structure, meshes
 
 
@@ -45,10 +54,13 @@ class StructureViewer(QtWidgets.QWidget):
         A new structure is on screen; the argument is the seconds since the request.
     structure_changed(object, str)
         The shown :class:`~porestudio.structures.volume.Structure` and its title.
+    settled(object)
+        The full surface (not a draft) of the given structure has been drawn.
     """
 
     rendered = QtCore.Signal(float)
     structure_changed = QtCore.Signal(object, str)
+    settled = QtCore.Signal(object)
 
     def __init__(self, name: str, jobs: JobManager, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
@@ -65,6 +77,14 @@ class StructureViewer(QtWidgets.QWidget):
         self._source: Callable[[], Structure] | None = None
         self._wanted: tuple | None = None
         self._wanted_title = ""
+        self._key: Hashable | None = None
+        self.policy = ScrubPolicy()
+        self.on_screen: tuple[Structure, RenderMeshes] | None = None
+        self.frames = 0
+        self._settle = QtCore.QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(self._settled)
         self.cache = MeshCache(jobs, _load_and_build, name)
         self.cache.on_ready = self._prefetched
         self._scale_key: tuple | None = None
@@ -74,6 +94,7 @@ class StructureViewer(QtWidgets.QWidget):
         self.plotter.add_axes(interactive=False, line_width=2)
         self._build_actors()
         self._build_controls()
+        self.plotter.ren_win.AddObserver("EndEvent", self._frame_done)
         self.set_slices_visible(False)
         self._message("no structure")
 
@@ -140,7 +161,12 @@ class StructureViewer(QtWidgets.QWidget):
 
     # --- showing structures ------------------------------------------------------------
     def show_source(
-        self, source: Callable[[], Structure], title: str = "", key: Hashable | None = None
+        self,
+        source: Callable[[], Structure],
+        title: str = "",
+        key: Hashable | None = None,
+        *,
+        draft: bool = False,
     ) -> None:
         """Load and mesh a structure in a worker, then show it (latest request wins).
 
@@ -154,10 +180,16 @@ class StructureViewer(QtWidgets.QWidget):
         key : hashable, optional
             Identity of the structure (e.g. file, modification time, index): its meshes
             are cached and may have been prefetched.
+        draft : bool
+            A slider asks (more requests follow quickly): show a draft surface now and
+            the full one once the requests stop for :data:`SETTLE_MS` (only with
+            ``policy.draft`` and the smooth surface).
         """
-        self._source = source
+        self._source, self._key = source, key
         self._requested_at = time.perf_counter()
-        wanted = None if key is None else (key, self.mode, self.phase)
+        draft = self._use_draft(draft)
+        self._settle.stop()
+        wanted = self.cache_key(key, draft=draft)
         self._wanted, self._wanted_title = wanted, title
         channel = f"view:{self.name}"
         cached = self.cache.get(wanted)
@@ -167,14 +199,28 @@ class StructureViewer(QtWidgets.QWidget):
                 self._apply(*cached, title=title)
             return  # else _prefetched() shows it when its build ends
         self.jobs.submit(
-            channel, _load_and_build, source, self.mode, self.phase,
+            channel, _load_and_build, source, self.mode, self.phase, draft,
             on_result=lambda result: self._built(wanted, result, title),
             description=f"rendering {title}",
         )  # fmt: skip
 
-    def prefetch(self, items: list[tuple[Hashable, Callable[[], Structure]]]) -> None:
+    def _use_draft(self, draft: bool) -> bool:
+        return bool(draft and self.policy.draft and self.mode == "smooth")
+
+    def cache_key(self, key: Hashable | None, *, draft: bool = False) -> tuple | None:
+        """The mesh cache's key of structure ``key`` in the current mode and phase."""
+        return None if key is None else (key, self.mode, self.phase, self._use_draft(draft))
+
+    def prefetch(
+        self, items: list[tuple[Hashable, Callable[[], Structure]]], *, draft: bool = False
+    ) -> None:
         """Build the meshes of likely next structures in the background (``(key, source)``)."""
-        self.cache.prefetch([((k, self.mode, self.phase), s) for k, s in items])
+        self.cache.prefetch([(self.cache_key(k, draft=draft), s) for k, s in items])
+
+    def _settled(self) -> None:
+        """The slider rests: replace the draft by the full surface."""
+        if self.meshes is not None and self.meshes.draft and self._source is not None:
+            self.show_source(self._source, self._wanted_title, self._key)
 
     def _built(self, wanted: tuple | None, result: tuple, title: str) -> None:
         self.cache.put(wanted, result)
@@ -212,8 +258,10 @@ class StructureViewer(QtWidgets.QWidget):
     def clear(self, message: str = "no structure") -> None:
         """Remove the shown structure."""
         self.jobs.invalidate(f"view:{self.name}")
+        self._settle.stop()
         self.structure = None
         self.meshes = None
+        self.on_screen = None
         self._surface.copy_from(self._empty_polydata())
         for axis, mesh in self._slices.items():
             mesh.copy_from(slice_plane(np.zeros((1, 1, 1), dtype=bool), axis, 0))
@@ -231,6 +279,8 @@ class StructureViewer(QtWidgets.QWidget):
 
     def _apply(self, structure: Structure, meshes: RenderMeshes, *, title: str) -> None:
         """GUI thread: swap the finished meshes into the actors and render."""
+        if meshes.draft:
+            self._settle.start()
         first = self.meshes is None
         self.structure, self.meshes, self.title = structure, meshes, title
         self._surface.copy_from(to_polydata(meshes.surface), deep=False)
@@ -241,11 +291,30 @@ class StructureViewer(QtWidgets.QWidget):
         self._update_slices()
         self._update_scale(meshes, reset_camera=first)
         self._message(title)
-        self.plotter.render()
+        self._draw()
         elapsed = time.perf_counter() - self._requested_at
         log.debug("viewer %s: %s on screen after %.3f s", self.name, title, elapsed)
         self.structure_changed.emit(structure, title)
         self.rendered.emit(elapsed)
+
+    def _draw(self) -> None:
+        """Draw the scene: in the next paint (``policy.one_paint``) or now and again then."""
+        if self.policy.one_paint and self.plotter.isVisible():
+            QtWidgets.QWidget.update(self.plotter)
+        else:
+            self.plotter.render()
+
+    def _frame_done(self, *_args) -> None:
+        """A render finished: remember what it showed (VTK observer, GUI thread)."""
+        self.frames += 1
+        if self.meshes is None or self.structure is None:
+            return
+        shown = (self.structure, self.meshes)
+        if self.on_screen is not None and self.on_screen[1] is self.meshes:
+            return
+        self.on_screen = shown
+        if not self.meshes.draft:
+            QtCore.QTimer.singleShot(0, lambda s=self.structure: self.settled.emit(s))
 
     def _message(self, text: str) -> None:
         self.plotter.add_text(

@@ -30,6 +30,19 @@ def test_design_from_a_csv_writes_candidates_and_baselines(pvae_dir, cnn_dir, sq
     assert "exists" in capsys.readouterr().err
 
 
+def test_design_from_a_start_structure(pvae_dir, squares_set, tmp_path, capsys):
+    out = tmp_path / "variants.h5"
+    args = ["design", str(pvae_dir), "--porosity", "0.25", "--k", "0.15", "--candidates", "2",
+            "--data", str(squares_set), "--start", f"{squares_set}:3", "--k-init", "0",
+            "--steps", "3", "--verify", "none", "--out", str(out)]  # fmt: skip
+    assert main(args) == 0
+    with open_dataset(out) as ds:
+        assert set(ds.properties(["rank"])["rank"]) >= {0, 1}
+    bad = [*args[:-2], "--start", str(tmp_path / "missing.npy"), "--out", str(tmp_path / "x.h5")]
+    assert main(bad) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [

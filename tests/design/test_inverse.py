@@ -79,3 +79,33 @@ def test_design_is_cancellable(pvae, reference):
 
     with pytest.raises(Cancelled):
         design(pvae, {"porosity": 0.2, "k": 0.1}, data=reference, progress=stop, options=FAST)
+
+
+def test_design_from_a_start_code(pvae, reference, squares_set):
+    """Variants of a given structure (the studio's CT → latent → variants)."""
+    from porestudio.design import io
+
+    z = io.code_for(pvae, f"{squares_set}:7")
+    assert z.shape == (reference.latent.mu.shape[1],)
+    only = design(pvae, {"porosity": 0.25, "k": 0.15}, candidates=2, verify=None, k_init=0,
+                  data=reference, options=FAST, start=z)[0]  # fmt: skip
+    codes = np.stack([c.z for c in only.candidates])
+    # every candidate descends from the start code: refined from it or the code itself
+    assert np.linalg.norm(codes - z, axis=1).max() < np.linalg.norm(
+        reference.latent.mu - z, axis=1).max()  # fmt: skip
+    assert all(c.percolates for c in only.candidates)
+    both = design(pvae, {"porosity": 0.25, "k": 0.15}, candidates=2, verify=None,
+                  data=reference, options=FAST, start=np.stack([z, z + 0.1]))[0]  # fmt: skip
+    assert len(both.candidates) >= 1 and both.baseline.source == "training"
+
+
+def test_start_codes_are_checked(pvae, reference):
+    d = reference.latent.mu.shape[1]
+    with pytest.raises(InputError, match="start codes must have shape"):
+        design(pvae, {"porosity": 0.2, "k": 0.1}, data=reference, options=FAST,
+               start=np.zeros(d + 1))  # fmt: skip
+    with pytest.raises(InputError, match="finite"):
+        design(pvae, {"porosity": 0.2, "k": 0.1}, data=reference, options=FAST,
+               start=np.full(d, np.nan))  # fmt: skip
+    with pytest.raises(InputError, match="k_init"):
+        design(pvae, {"porosity": 0.2, "k": 0.1}, data=reference, options=FAST, k_init=0)

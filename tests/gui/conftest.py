@@ -29,6 +29,7 @@ def _private_settings(tmp_path, monkeypatch, qapp):
     QtCore.QSettings.setPath(fmt, QtCore.QSettings.Scope.UserScope, str(folder))
     QtCore.QSettings.setPath(fmt, QtCore.QSettings.Scope.SystemScope, str(folder))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the encoding cache
     yield
 
 
@@ -222,3 +223,39 @@ def fast_design():
     from porestudio.design.inverse import DesignOptions
 
     return DesignOptions(k_init=10, keep=2, screen_steps=10, steps=20, patience=10)
+
+
+TINY_PVAE_3D = {"arch": {"channels": [4, 8, 8], "latent_dim": 8}}
+
+
+@dataclasses.dataclass(frozen=True)
+class Trained3D:
+    dataset: Path
+    pvae: Path
+
+
+@pytest.fixture(scope="session")
+def trained3d(tmp_path_factory) -> Trained3D:
+    """A tiny 3D pVAE (8³ cubes, 8-dim codes) trained one epoch on 24 GRF cubes labelled with
+    the LBM diagonal (periodic), written once; its model file names the dataset."""
+    from porestudio.ml import api
+    from porestudio.physics.permeability import permeability
+    from porestudio.structures import generators
+    from porestudio.structures.dataset import DatasetWriter
+
+    folder = tmp_path_factory.mktemp("trained3d")
+    pores, ks = [], []
+    for i in range(24):
+        s = generators.grf(
+            i, shape=(8, 8, 8), porosity=0.35 + 0.01 * i, correlation_length_vox=(1.5, 1.5, 3)
+        )
+        pores.append(s.pore)
+        ks.append(np.asarray(permeability(s, mode="periodic").k_lu))
+    data = folder / "grf3d.h5"
+    with DatasetWriter(data, shape=(8, 8, 8), voxel_size_m=1e-5) as w:
+        w.append(
+            np.stack(pores),
+            properties={"permeability_lu": np.stack(ks), "label_status": np.ones(24, np.int8)},
+        )
+    api.train("pvae", data, folder / "pvae3d", epochs=1, config_overrides=TINY_PVAE_3D, seed=1)
+    return Trained3D(data, folder / "pvae3d")

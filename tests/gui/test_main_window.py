@@ -184,7 +184,7 @@ def test_layout_and_recent_files_persist(qtbot, settings, grf_dataset, wait_idle
 def test_neighbouring_rows_are_prefetched(window, qtbot, grf_dataset, wait_idle):
     _open(window, qtbot, grf_dataset, wait_idle)  # sample 0 shown, row 1 prefetched
     viewer = window.viewers.a
-    key = (window._sample_key(1), viewer.mode, viewer.phase)
+    key = viewer.cache_key(window._sample_key(1))
     assert viewer.cache.get(key) is not None
     rendered = []
     viewer.rendered.connect(rendered.append)
@@ -194,7 +194,7 @@ def test_neighbouring_rows_are_prefetched(window, qtbot, grf_dataset, wait_idle)
     with open_dataset(grf_dataset) as ds:
         assert np.array_equal(viewer.structure.pore, ds.pore(1))
     wait_idle(window.jobs)
-    assert viewer.cache.get((window._sample_key(2), viewer.mode, viewer.phase)) is not None
+    assert viewer.cache.get(viewer.cache_key(window._sample_key(2))) is not None
 
 
 def test_a_sample_is_named_as_on_the_command_line(qtbot, settings, errors, grf_dataset, wait_idle):

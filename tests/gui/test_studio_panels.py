@@ -169,3 +169,28 @@ def test_place_the_structure_in_a_on_the_map(studio_window, qtbot, wait_idle):
     assert code.shape == (studio.model.latent_dim,)
     row = w.panels.latent.map.row_of(7)  # the encoder mean: where sample 7 sits on the map
     assert np.allclose(w.panels.latent.markers.data["x"][0], w.panels.latent._xy[row, 0], atol=1e-4)
+
+
+def test_scrubbing_shows_drafts_then_the_exported_surface(studio_window, qtbot):
+    from porestudio.gui.model.render import build_render_meshes
+
+    w, studio = studio_window, studio_window.studio
+    w.panels.latent.pick_row(w.panels.latent.map.row_of(5))
+    w.panels.latent.pick_row(w.panels.latent.map.row_of(60), second=True)
+    w.panels.interpolation.steps_spin.setValue(8)
+    w.panels.interpolation.interpolate()
+    _wait(qtbot, lambda: studio.path is not None)
+    viewer = w.viewers.b
+    drafts = []
+    viewer.rendered.connect(lambda _s: drafts.append(viewer.meshes.draft))
+    with qtbot.waitSignal(viewer.settled, timeout=60_000):
+        for step in (1, 2, 3, 4):
+            w.panels.interpolation.slider.setValue(step)
+    _wait(qtbot, lambda: viewer.on_screen is not None and not viewer.on_screen[1].draft
+          and viewer.structure.provenance["step"] == 4)  # fmt: skip
+    assert drafts[0] and not drafts[-1]  # drafts while moving, the full surface at rest
+    shown = viewer.on_screen[1].surface
+    full = build_render_meshes(studio.path.pores[4], studio.voxel_size_m).surface
+    assert shown.n_faces == full.n_faces and np.allclose(shown.points, full.points)
+    ahead = viewer.cache_key(("path", studio.path, 5), draft=True)
+    _wait(qtbot, lambda: viewer.cache.get(ahead) is not None)  # meshed ahead of the slider

@@ -53,3 +53,26 @@ def test_thin_features_fall_back_to_the_plain_mask():
     thin[2, 2, 2] = True  # one voxel: the blurred field stays below 0.5
     assert len(_mesh.smooth_faces(thin)) > 0
     assert smooth_surface(thin).n_faces == len(_mesh.smooth_faces(thin))
+
+
+def test_draft_surface_is_a_closed_coarse_preview_of_the_smooth_one():
+    from porestudio.structures.surfaces import draft_surface
+
+    mask = ~grf(4, shape=(40, 40, 40), porosity=0.5, correlation_length_vox=5.0).pore
+    full = smooth_surface(mask)
+    draft = draft_surface(mask, spacing=2.0, stride=3)
+    assert 0 < draft.n_faces < full.n_faces / 4
+    pts = draft.points / 2.0
+    assert pts.min() >= -1e-6 and pts.max() <= 40 + 1e-6  # inside the domain
+    # closed and outward: the divergence theorem gives a positive volume near the solid's
+    tri = _triangles(draft) / 2.0
+    volume = np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum() / 6
+    assert volume == pytest.approx(mask.sum(), rel=0.1)
+    edges = np.sort(np.concatenate([draft.faces[:, [0, 1]], draft.faces[:, [1, 2]],
+                                    draft.faces[:, [2, 0]]]), axis=1)  # fmt: skip
+    _, counts = np.unique(edges, axis=0, return_counts=True)
+    assert (counts == 2).all()  # every edge shared by two triangles: watertight
+    assert np.allclose(np.linalg.norm(draft.normals, axis=1), 1, atol=1e-4)
+    assert draft_surface(np.zeros((5, 5, 5), bool)).n_faces == 0
+    with pytest.raises(ValueError):
+        draft_surface(mask, stride=0)

@@ -42,13 +42,23 @@ def load_model(directory: str) -> Any:
     return api.load(directory)
 
 
-def design_space(model: Any, path: str, progress: ProgressFn | None = None) -> DesignSpace:
-    """Worker: encode the dataset at ``path`` once for the map and for design."""
+def design_space(
+    model: Any, path: str, progress: ProgressFn | None = None, *, cache: bool = True
+) -> DesignSpace:
+    """Worker: encode the dataset at ``path`` once for the map and for design.
+
+    With ``cache`` the codes are read from (or written to) the studio's encoding cache
+    (:mod:`porestudio.gui.model.latent_cache`): a second start skips the encoder.
+    """
     from porestudio.design.inverse import resolve_reference
     from porestudio.design.latent import pca
+    from porestudio.gui.model import latent_cache
     from porestudio.gui.model.latent_map import N_COMPONENTS, latent_map_from
 
-    ref = resolve_reference(model, str(path), progress=progress)
+    cached = latent_cache.load_latent(model, path) if cache else None
+    ref = resolve_reference(model, str(path), latent=cached, progress=progress)
+    if cache and cached is None:
+        latent_cache.store_latent(model, ref.latent)
     lmap = latent_map_from(ref.latent, pca(ref.latent.mu, N_COMPONENTS))
     return DesignSpace(ref, lmap)
 
@@ -64,11 +74,13 @@ def run_design(
     device: str = "cpu",
     options: Any = None,
     progress: ProgressFn | None = None,
+    start: np.ndarray | None = None,
 ) -> list:
     """Worker: :func:`porestudio.design.inverse.design` for one target (lattice units).
 
     ``options`` (a :class:`porestudio.design.inverse.DesignOptions`) tunes the search; its
-    physics device is set from ``device``.
+    physics device is set from ``device``. ``start`` (d,): a code to design variants of
+    (an encoded CT sub-volume), tried before the nearest training structures.
     """
     from porestudio.design.inverse import DesignOptions, design
     from porestudio.physics.device import resolve_device
@@ -78,7 +90,7 @@ def run_design(
     return design(
         model, design_targets(targets), surrogate=surrogate, candidates=int(candidates),
         verify="physics" if verify else None, progress=progress, data=reference,
-        options=options,
+        options=options, start=start,
     )  # fmt: skip
 
 
@@ -96,6 +108,23 @@ def design_targets(targets: dict[str, float]) -> dict[str, float]:
         else:
             raise InputError(f"{name} cannot be a design target: use porosity, k_xx, k_yy, k_zz")
     return out
+
+
+def cached_map(model_dir: str, dataset: str) -> tuple[str, Any] | None:
+    """Worker: the latent map of ``dataset`` from the encoding cache, without loading the
+    model (no torch): ``(weights_sha256, LatentMap)``, or None when it is not cached."""
+    from porestudio.design.latent import pca
+    from porestudio.gui.model import latent_cache
+    from porestudio.gui.model.latent_map import N_COMPONENTS, latent_map_from
+    from porestudio.ml.modelfile import read_model_config
+
+    config = read_model_config(model_dir)
+    if config.get("kind") != "pvae":
+        return None
+    latent = latent_cache.load_latent(config, dataset)
+    if latent is None or len(latent) < 2:
+        return None
+    return latent_cache.weights_of(config), latent_map_from(latent, pca(latent.mu, N_COMPONENTS))
 
 
 def codes_of(model: Any, pores: np.ndarray) -> np.ndarray:
@@ -195,6 +224,7 @@ def train_model(
 
 __all__ = [
     "DesignSpace",
+    "cached_map",
     "candidate_structure",
     "codes_of",
     "design_space",

@@ -25,7 +25,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from porestudio.errors import InputError
+from porestudio.gui.model.checks import (
+    check_choice,
+    check_model_fits,
+    table_is_extruded,
+    target_to_lattice,
+    weights_sha256,
+)
 from porestudio.gui.model.events import EmitterGroup
 from porestudio.gui.model.table import DatasetTable, load_table
 from porestudio.structures.volume import Structure
@@ -55,6 +64,7 @@ EVENTS = (
     "targets",  # value: dict property -> value in lattice units (k) or 1 (porosity)
     "results",  # value: tuple of design results
     "markers",  # value: dict label -> latent code (d,) of structures placed on the map
+    "start",  # value: the StartPoint designs start from (an encoded CT sub-volume) | None
     "unit",  # value: "lu" | "m2" | "mD"
     "device",  # value: "auto" | "cpu" | "cuda"
     "message",  # value: str (status line: picks refused, no model loaded, ...)
@@ -77,13 +87,16 @@ class StudioModel:
         self.selection: tuple[int, ...] = ()
         self.shown: dict[str, Structure | None] = dict.fromkeys(VIEWERS)
         self.latent: Any = None
+        self.latent_weights: str | None = None  # weights_sha256 of the model that made it
         self.path: Any = None
         self.step: int | None = None
         self.targets: dict[str, float] = {}
         self.results: tuple = ()
         self.markers: dict[str, Any] = {}
-        self.unit = _check_choice(unit, UNITS, "unit")
-        self.device = _check_choice(device, DEVICES, "device")
+        self.start: Any = None
+        self.use_start = True  # design from self.start when there is one
+        self.unit = check_choice(unit, UNITS, "unit")
+        self.device = check_choice(device, DEVICES, "device")
 
     # --- dataset ---------------------------------------------------------------------------
     @property
@@ -115,6 +128,13 @@ class StudioModel:
             old.dataset.close()
         if table is not None and self.model is not None:
             self._warn_misfit(self.model)
+        if table is not None and self.surrogate is not None:
+            try:
+                check_model_fits(self.surrogate, table)
+            except InputError as exc:  # it would fail every path and design on this data
+                self.set_surrogate(None)
+                self.events.message(f"the CNN surrogate does not fit this dataset and is "
+                                    f"no longer used: {exc}")  # fmt: skip
 
     def close(self) -> None:
         """Close the open dataset (the window is closing)."""
@@ -159,7 +179,7 @@ class StudioModel:
     # --- viewers -----------------------------------------------------------------------------
     def show(self, viewer: str, structure: Structure | None) -> None:
         """Show ``structure`` (None: nothing) in viewer ``"A"`` or ``"B"``."""
-        _check_choice(viewer, VIEWERS, "viewer")
+        check_choice(viewer, VIEWERS, "viewer")
         if self.shown[viewer] is structure:
             return
         self.shown[viewer] = structure
@@ -189,11 +209,13 @@ class StudioModel:
         if model is not None and self.table is not None:
             check_model_fits(model, self.table)
         self.model = model
-        self.latent = None
         self.reference = None
         self.events.model(model)
-        self.events.latent(None)
+        kept = model is not None and weights_sha256(model) == self.latent_weights
+        if self.latent is not None and not kept:
+            self.set_latent(None)  # a map from the cache of these very weights stays
         self.events.reference(None)
+        self.set_start(None)  # a code of another model means nothing to this one
         self._clear_path()
         self.set_results(())
 
@@ -210,9 +232,11 @@ class StudioModel:
         except InputError as exc:
             self.events.message(f"the model does not fit this dataset: {exc}")
 
-    def set_latent(self, latent: Any) -> None:
-        """The encoded open dataset (a ``LatentMap``) or None."""
+    def set_latent(self, latent: Any, weights: str | None = None) -> None:
+        """The encoded open dataset (a ``LatentMap``) or None; ``weights`` is the
+        ``weights_sha256`` of the pVAE that encoded it (default: the loaded pVAE's)."""
         self.latent = latent
+        self.latent_weights = None if latent is None else (weights or weights_sha256(self.model))
         self.events.latent(latent)
 
     def place(self, label: str, code: Any) -> None:
@@ -224,6 +248,29 @@ class StudioModel:
             markers[label] = code
         self.markers = markers
         self.events.markers(dict(markers))
+
+    def set_start(self, start: Any) -> None:
+        """The start point of designs (a ``ct_latent.StartPoint`` of the loaded pVAE) or None.
+
+        Placed on the map under its label (the previous start point's marker goes).
+        InputError when its code does not have the pVAE's latent size.
+        """
+        if start is self.start:
+            return
+        if start is not None:
+            dim = getattr(self.model, "latent_dim", None)
+            if dim is None or np.shape(start.code) != (int(dim),):
+                raise InputError("the start code does not belong to the loaded pVAE")
+        old, self.start = self.start, start
+        if old is not None and (start is None or old.label != start.label):
+            self.place(old.label, None)
+        if start is not None:
+            self.place(start.label, start.code)
+        self.events.start(start)
+
+    def start_code(self) -> Any:
+        """The code designs start from (None: the nearest training structures only)."""
+        return self.start.code if self.start is not None and self.use_start else None
 
     def set_design_space(self, space: Any) -> None:
         """The encoded dataset (a :class:`~.compute.DesignSpace`): reference and map."""
@@ -253,8 +300,8 @@ class StudioModel:
             self.encode()
         results = run_design(self.model, self.targets, reference=self.reference,
                              surrogate=self.surrogate, candidates=candidates, verify=verify,
-                             device=self.device, options=options,
-                             progress=progress)  # fmt: skip
+                             device=self.device, options=options, progress=progress,
+                             start=self.start_code())  # fmt: skip
         self.set_results(results)
         return self.results
 
@@ -303,7 +350,7 @@ class StudioModel:
         (None, NaN) are left out. InputError for unknown names, negative or non-finite k,
         or a porosity outside (0, 1).
         """
-        unit = self.unit if unit is None else _check_choice(unit, UNITS, "unit")
+        unit = self.unit if unit is None else check_choice(unit, UNITS, "unit")
         targets = {}
         for name, value in values.items():
             if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -325,7 +372,7 @@ class StudioModel:
     # --- units and device ----------------------------------------------------------------------
     def set_unit(self, unit: str) -> None:
         """Permeability unit shown ("lu", "m2", "mD"; the last two need a voxel size)."""
-        unit = _check_choice(unit, UNITS, "unit")
+        unit = check_choice(unit, UNITS, "unit")
         if unit != "lu" and self.table is not None and self.voxel_size_m is None:
             raise InputError(f"{unit} needs a voxel size: this dataset has none (use lu)")
         if unit != self.unit:
@@ -334,7 +381,7 @@ class StudioModel:
 
     def set_device(self, device: str) -> None:
         """Compute device for models and physics ("auto", "cpu", "cuda")."""
-        device = _check_choice(device, DEVICES, "device")
+        device = check_choice(device, DEVICES, "device")
         if device != self.device:
             self.device = device
             self.events.device(device)
@@ -346,46 +393,4 @@ class StudioModel:
         return permeability_from_lattice(k_lu, self.unit, self.voxel_size_m)
 
 
-def target_to_lattice(name: str, value: float, unit: str, voxel_size_m: float | None) -> float:
-    """One design target in the units models use (porosity: 1; ``k_*``: voxel²).
-
-    Raises
-    ------
-    InputError
-        Unknown property, non-finite value, porosity outside (0, 1), negative k, or a
-        unit other than lattice units without a voxel size.
-    """
-    if not math.isfinite(value):
-        raise InputError(f"target {name} must be a finite number, not {value}")
-    if name == "porosity":
-        if not 0.0 < value < 1.0:
-            raise InputError(f"target porosity must lie between 0 and 1, not {value:g}")
-        return value
-    if not (name.startswith("k_") and len(name) == 4 and set(name[2:]) <= set("xyz")):
-        raise InputError(f"unknown target {name!r}: use porosity or k_xx, k_yy, k_zz, ...")
-    if value < 0 and name[2] == name[3]:
-        raise InputError(f"target {name} must not be negative ({value:g})")
-    if unit == "lu":
-        return value
-    if voxel_size_m is None:
-        raise InputError(f"a target in {unit} needs the voxel size: give it in lu instead")
-    return value / float(permeability_from_lattice(1.0, unit, voxel_size_m))
-
-
-def check_model_fits(model: Any, table: DatasetTable) -> None:
-    """InputError (one line) when ``model`` cannot read the samples of ``table``."""
-    model.spec.check_fits(table.shape, extruded=table_is_extruded(table))
-
-
-def table_is_extruded(table: DatasetTable) -> bool:
-    """Whether the dataset's samples are extruded along z (every z-slice equal; sample 0)."""
-    if table.count == 0:
-        return False
-    pore = table.dataset.pore(0)
-    return bool((pore == pore[:1]).all())
-
-
-def _check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
-    if value not in choices:
-        raise InputError(f"unknown {what} {value!r}: use one of {', '.join(choices)}")
-    return value
+__all__ = ["EVENTS", "StudioModel", "check_model_fits", "table_is_extruded", "target_to_lattice"]

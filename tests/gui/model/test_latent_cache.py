@@ -1,0 +1,31 @@
+"""The encoding cache: a second encoding of the same (weights, dataset) is read back, not run."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from porestudio.gui.model import latent_cache
+from porestudio.gui.model.compute import cached_map, design_space
+from porestudio.ml import api
+
+
+def test_the_encoding_is_cached_per_weights_and_dataset(trained, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    model = api.load(trained.pvae)
+    assert latent_cache.load_latent(model, trained.dataset) is None
+    assert cached_map(str(trained.pvae), str(trained.dataset)) is None
+    first = design_space(model, str(trained.dataset))
+    files = list((tmp_path / "cache/porestudio/latent").glob("*.h5"))
+    assert len(files) == 1
+    cached = latent_cache.load_latent(model, trained.dataset)
+    assert np.array_equal(cached.mu, first.reference.latent.mu)
+    assert np.array_equal(cached.indices, first.reference.latent.indices)
+    again = design_space(model, str(trained.dataset))
+    assert np.allclose(again.latent.scores, first.latent.scores)
+    weights, lmap = cached_map(str(trained.pvae), str(trained.dataset))  # no model loaded
+    assert weights == model.config["weights_sha256"]
+    assert np.allclose(lmap.scores, first.latent.scores)
+    other = dict(model.config, weights_sha256="0" * 64)
+    assert latent_cache.load_latent(other, trained.dataset) is None  # other weights: a miss
+    files[0].write_bytes(b"not hdf5")
+    assert latent_cache.load_latent(model, trained.dataset) is None  # unreadable: a miss
