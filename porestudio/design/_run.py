@@ -98,7 +98,7 @@ class Run:
         self._tick(start, m, 0.6)
         pools = self._candidates(z, full)
         self._tick(start, m, 0.75)
-        chosen = self._rank(pools, full)
+        chosen = self._rank(pools, full, support > self.opts.support_radius)
         self._tick(start, m, 0.95)
         with self._timed("describe"):
             self._describe(chosen)
@@ -221,15 +221,18 @@ class Run:
             a = b
 
     # ---- physics re-ranking --------------------------------------------------------------
-    def _rank(self, pools, full) -> list[dict[str, Any]]:
-        n_check = self.opts.n_verify or max(30, 2 * self.n_cand)
-        n_check = n_check if self.verify else self.n_cand
+    def _rank(self, pools, full, outside) -> list[dict[str, Any]]:
+        o = self.opts
+        n_check = o.n_verify or max(30, 2 * self.n_cand)
+        n_out = max(int(o.n_verify_outside), self.n_cand) if o.n_verify_outside else n_check
+        checks = [min(n_out, n_check) if out else n_check for out in outside]
         for i, p in enumerate(pools):
             tgt = np.repeat(full[i : i + 1], len(p["perc"]), 0)
             err = C.relative_error(p["pred"], self.props, tgt)
             order = np.lexsort((err, ~p["perc"]))
             packed = np.packbits(p["inputs"].reshape(len(err), -1), axis=-1)
-            p["sel"] = C.distinct_order(order, packed, self.opts.min_distinct, self.size, n_check)
+            limit = checks[i] if self.verify else self.n_cand
+            p["sel"] = C.distinct_order(order, packed, o.min_distinct, self.size, limit)
             p["err_pred"] = err
         if self.verify:
             with self._timed("physics"):

@@ -76,7 +76,8 @@ class DesignOptions:
     a regressor step over 2000 codes took 8 ms on one thread and 180 ms on two);
     ``verify_batch`` physics runs per target and round (None: all ``n_verify`` at once): a
     target stops once its best design is within ``verify_tol`` (RMS relative error) by
-    physics, else after ``n_verify`` runs.
+    physics, else after ``n_verify`` runs; ``n_verify_outside`` the most physics runs for
+    a target outside the support (None: ``n_verify``), whose error is large by nature.
     """
 
     k_init: int = 100
@@ -99,6 +100,7 @@ class DesignOptions:
     threads: int | None = 1
     verify_batch: int | None = 10
     verify_tol: float = 1e-3
+    n_verify_outside: int | None = 10
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
