@@ -46,6 +46,8 @@ class Run:
         self.cpu: dict[str, float] = {}  # process CPU seconds per phase
         self.n_physics = self.n_scored = 0  # physics runs, structures scored
         self.default_threads: int | None = None
+        self.n_retried = 0  # targets given a second pass
+        self._hold: int | None = None  # progress held during a second pass
 
     @contextlib.contextmanager
     def _timed(self, phase: str):
@@ -59,7 +61,8 @@ class Run:
     def stats(self) -> dict[str, Any]:
         """Wall and CPU seconds per phase, structures scored, physics runs (so far)."""
         return {"wall_s": dict(self.timings), "cpu_s": dict(self.cpu),
-                "scored": self.n_scored, "physics_runs": self.n_physics}  # fmt: skip
+                "scored": self.n_scored, "physics_runs": self.n_physics,
+                "retried": self.n_retried}  # fmt: skip
 
     def all(self, values: np.ndarray, labels) -> list[DesignResult]:
         """Designs for targets ``values`` (n, len(names)) [1, voxel²]."""
@@ -89,7 +92,8 @@ class Run:
         return out
 
     def _tick(self, start: int, m: int, frac: float) -> None:
-        report(self.progress, int((start + m * frac) * _UNITS), self.total)
+        done = int((start + m * frac) * _UNITS) if self._hold is None else self._hold
+        report(self.progress, done, self.total)
 
     def _chunk(self, start, full, scaled, labels, support) -> list[DesignResult]:
         m = len(full)
@@ -98,7 +102,10 @@ class Run:
         self._tick(start, m, 0.6)
         pools = self._candidates(z, full)
         self._tick(start, m, 0.75)
-        chosen = self._rank(pools, full, support > self.opts.support_radius)
+        outside = support > self.opts.support_radius
+        chosen = self._rank(pools, full, outside)
+        if self.verify and self.opts.retry_steps:
+            self._retry(start, full, scaled, rows, chosen, outside)
         self._tick(start, m, 0.95)
         with self._timed("describe"):
             self._describe(chosen)
@@ -116,7 +123,26 @@ class Run:
         return results
 
     # ---- step 2: optimisation ------------------------------------------------------------
-    def _optimise(self, start, full, scaled, rows) -> np.ndarray:
+    def _retry(self, start, full, scaled, rows, chosen, outside) -> None:
+        """Targets inside the support whose best design misses ``retry_tol`` by physics get a
+        second pass with ``retry_steps`` refine steps; the better pool is kept."""
+        tol = self.opts.retry_tol
+        hard = np.array([i for i, p in enumerate(chosen)
+                         if not outside[i] and _best_physics(p) > tol], int)  # fmt: skip
+        if not len(hard):
+            return
+        self.n_retried += len(hard)
+        self._hold = int((start + len(full) * 0.75) * _UNITS)
+        try:
+            z = self._optimise(start, full[hard], scaled[hard], rows[hard], self.opts.retry_steps)
+            pools = self._rank(self._candidates(z, full[hard]), full[hard], outside[hard])
+        finally:
+            self._hold = None
+        for j, i in enumerate(hard):
+            if _best_physics(pools[j]) < _best_physics(chosen[i]):
+                chosen[i] = pools[j]
+
+    def _optimise(self, start, full, scaled, rows, steps=None) -> np.ndarray:
         """Codes to decode per target (m, c, d): refined, screened, raw (start, nearest)."""
         o, ref, model = self.opts, self.ref, self.model
         z0, n_start = self._initial(rows)
@@ -138,7 +164,7 @@ class Run:
         prob = O.make_problem(model, np.repeat(scaled, keep, 0), np.repeat(phi, keep),
                               ref.mu_mean, ref.mu_std)  # fmt: skip
         loss = O.refine_loss(model, prob, o.weights, self.surrogate)
-        steps = self.refine_steps()
+        steps = self.refine_steps() if steps is None else int(steps)
         tick = self._step_tick(start, m, 0.15, 0.45, steps)
         zb = zb0
         if steps > 0:
@@ -345,6 +371,14 @@ class Run:
 
         perc = percolates(np.asarray(inputs, bool), 6)
         return all(perc["xyz".index(a)] for a in self.flow_axes)
+
+
+def _best_physics(p: dict[str, Any]) -> float:
+    """The physics error of a pool's best design (inf when none was verified)."""
+    final = p.get("final") or []
+    if not final or final[0][1] is None:
+        return float("inf")
+    return float(p["err_phys"][final[0][1]])
 
 
 def _unique_rows(inputs: np.ndarray) -> np.ndarray:

@@ -77,7 +77,10 @@ class DesignOptions:
     ``verify_batch`` physics runs per target and round (None: all ``n_verify`` at once): a
     target stops once its best design is within ``verify_tol`` (RMS relative error) by
     physics, else after ``n_verify`` runs; ``n_verify_outside`` the most physics runs for
-    a target outside the support (None: ``n_verify``), whose error is large by nature.
+    a target outside the support (None: ``n_verify``), whose error is large by nature;
+    a target inside the support whose best design misses ``retry_tol`` (RMS relative error)
+    by physics gets a second pass with ``retry_steps`` refine steps (0: none), the better
+    pass kept — the refinement where it pays, not for every target.
     """
 
     k_init: int = 100
@@ -101,6 +104,8 @@ class DesignOptions:
     verify_batch: int | None = 10
     verify_tol: float = 1e-3
     n_verify_outside: int | None = 10
+    retry_steps: int = 50
+    retry_tol: float = 3e-3
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -235,7 +240,7 @@ def design(
     stats : dict, optional
         Filled (when given) with ``wall_s`` and ``cpu_s`` (seconds per phase: screen,
         refine, decode, binarise, score, physics, describe), ``scored`` (structures scored
-        by the surrogate) and ``physics_runs``.
+        by the surrogate), ``physics_runs`` and ``retried`` (targets given a second pass).
 
     Returns
     -------
