@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
 from typing import Any
 
 import numpy as np
@@ -40,9 +42,37 @@ class Run:
         self.flow_axes = _flow_axes(self.names)
         self.total = 0
         self.size = int(np.prod(ref.input_shape))
+        self.timings: dict[str, float] = {}  # wall seconds per phase (logged at the end)
+        self.cpu: dict[str, float] = {}  # process CPU seconds per phase
+        self.n_physics = self.n_scored = 0  # physics runs, structures scored
+        self.default_threads: int | None = None
+        self.n_retried = 0  # targets given a second pass
+        self._hold: int | None = None  # progress held during a second pass
+
+    @contextlib.contextmanager
+    def _timed(self, phase: str):
+        t0, c0 = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            self.timings[phase] = self.timings.get(phase, 0.0) + time.perf_counter() - t0
+            self.cpu[phase] = self.cpu.get(phase, 0.0) + time.process_time() - c0
+
+    def stats(self) -> dict[str, Any]:
+        """Wall and CPU seconds per phase, structures scored, physics runs (so far)."""
+        return {"wall_s": dict(self.timings), "cpu_s": dict(self.cpu),
+                "scored": self.n_scored, "physics_runs": self.n_physics,
+                "retried": self.n_retried}  # fmt: skip
 
     def all(self, values: np.ndarray, labels) -> list[DesignResult]:
         """Designs for targets ``values`` (n, len(names)) [1, voxel²]."""
+        import torch
+
+        self.default_threads = torch.get_num_threads()
+        with torch_threads(self.opts.threads):
+            return self._all(values, labels)
+
+    def _all(self, values: np.ndarray, labels) -> list[DesignResult]:
         n = len(values)
         full = np.full((n, len(self.props)), np.nan)
         for j, name in enumerate(self.names):
@@ -56,10 +86,14 @@ class Run:
         for a in range(0, n, step):
             sl = slice(a, min(n, a + step))
             out += self._chunk(a, full[sl], scaled[sl], labels[sl], support[sl])
+        phases = ", ".join(f"{k} {v:.2f}/{self.cpu[k]:.2f}" for k, v in self.timings.items())
+        log.info("design of %d targets: %d structures scored, %d physics runs; seconds per "
+                 "phase (wall/CPU): %s", n, self.n_scored, self.n_physics, phases)  # fmt: skip
         return out
 
     def _tick(self, start: int, m: int, frac: float) -> None:
-        report(self.progress, int((start + m * frac) * _UNITS), self.total)
+        done = int((start + m * frac) * _UNITS) if self._hold is None else self._hold
+        report(self.progress, done, self.total)
 
     def _chunk(self, start, full, scaled, labels, support) -> list[DesignResult]:
         m = len(full)
@@ -68,10 +102,14 @@ class Run:
         self._tick(start, m, 0.6)
         pools = self._candidates(z, full)
         self._tick(start, m, 0.75)
-        chosen = self._rank(pools, full)
+        outside = support > self.opts.support_radius
+        chosen = self._rank(pools, full, outside)
+        if self.verify and self.opts.retry_steps:
+            self._retry(start, full, scaled, rows, chosen, outside)
         self._tick(start, m, 0.95)
-        self._describe(chosen)
-        bases = self._baselines(rows[:, 0], full)
+        with self._timed("describe"):
+            self._describe(chosen)
+            bases = self._baselines(rows[:, 0], full)
         results = []
         for i in range(m):
             cands = self._finish(chosen[i])
@@ -85,7 +123,26 @@ class Run:
         return results
 
     # ---- step 2: optimisation ------------------------------------------------------------
-    def _optimise(self, start, full, scaled, rows) -> np.ndarray:
+    def _retry(self, start, full, scaled, rows, chosen, outside) -> None:
+        """Targets inside the support whose best design misses ``retry_tol`` by physics get a
+        second pass with ``retry_steps`` refine steps; the better pool is kept."""
+        tol = self.opts.retry_tol
+        hard = np.array([i for i, p in enumerate(chosen)
+                         if not outside[i] and _best_physics(p) > tol], int)  # fmt: skip
+        if not len(hard):
+            return
+        self.n_retried += len(hard)
+        self._hold = int((start + len(full) * 0.75) * _UNITS)
+        try:
+            z = self._optimise(start, full[hard], scaled[hard], rows[hard], self.opts.retry_steps)
+            pools = self._rank(self._candidates(z, full[hard]), full[hard], outside[hard])
+        finally:
+            self._hold = None
+        for j, i in enumerate(hard):
+            if _best_physics(pools[j]) < _best_physics(chosen[i]):
+                chosen[i] = pools[j]
+
+    def _optimise(self, start, full, scaled, rows, steps=None) -> np.ndarray:
         """Codes to decode per target (m, c, d): refined, screened, raw (start, nearest)."""
         o, ref, model = self.opts, self.ref, self.model
         z0, n_start = self._initial(rows)
@@ -95,9 +152,10 @@ class Run:
         prob = O.make_problem(model, np.repeat(scaled, k, 0), np.repeat(phi, k), ref.mu_mean,
                               ref.mu_std)  # fmt: skip
         tick = self._step_tick(start, m, 0.0, 0.15, o.screen_steps)
-        za, la = O.run_adam(z0.reshape(m * k, d), O.screen_loss(model, prob, o.weights), groups,
-                            lr=o.lr, steps=o.screen_steps, patience=o.patience, tol=o.tol,
-                            device=model.device, tick=tick)  # fmt: skip
+        with self._timed("screen"):
+            za, la = O.run_adam(z0.reshape(m * k, d), O.screen_loss(model, prob, o.weights), groups,
+                                lr=o.lr, steps=o.screen_steps, patience=o.patience, tol=o.tol,
+                                device=model.device, tick=tick)  # fmt: skip
         order = _start_first(np.argsort(la.reshape(m, k), axis=1, kind="stable"), n_start)
         za = za.reshape(m, k, -1)
         keep = min(int(o.keep), k)
@@ -106,12 +164,22 @@ class Run:
         prob = O.make_problem(model, np.repeat(scaled, keep, 0), np.repeat(phi, keep),
                               ref.mu_mean, ref.mu_std)  # fmt: skip
         loss = O.refine_loss(model, prob, o.weights, self.surrogate)
-        tick = self._step_tick(start, m, 0.15, 0.45, o.steps)
-        zb, _ = O.run_adam(zb0, loss, groups, lr=o.lr, steps=o.steps, patience=o.patience,
-                           tol=o.tol, device=model.device, tick=tick)  # fmt: skip
+        steps = self.refine_steps() if steps is None else int(steps)
+        tick = self._step_tick(start, m, 0.15, 0.45, steps)
+        zb = zb0
+        if steps > 0:
+            with self._timed("refine"):
+                zb, _ = O.run_adam(zb0, loss, groups, lr=o.lr, steps=steps, patience=o.patience,
+                                   tol=o.tol, device=model.device, tick=tick)  # fmt: skip
         extra = za[np.arange(m)[:, None], order[:, keep : keep + int(o.pool)]]
         raw = z0[:, : n_start + int(o.raw)] if o.k_init else z0[:, :n_start]
         return np.concatenate([zb.reshape(m, keep, -1), extra, raw], axis=1)
+
+    def refine_steps(self) -> int:
+        """Refine-step limit: ``opts.steps``, or by device (50 on CUDA, 0 on a CPU)."""
+        if self.opts.steps is not None:
+            return int(self.opts.steps)
+        return 50 if str(getattr(self.model, "device", "cpu")).startswith("cuda") else 0
 
     def _initial(self, rows: np.ndarray) -> tuple[np.ndarray, int]:
         """Initial codes (m, s + k_init, d): the start codes, then the nearest samples."""
@@ -137,26 +205,39 @@ class Run:
     def _candidates(self, z: np.ndarray, full: np.ndarray) -> list[dict[str, Any]]:
         """Per target: cleaned structures (inputs), their codes, percolation, predictions."""
         m, keep, d = z.shape
-        prob = self.model.decode(z.reshape(m * keep, d).astype(np.float32))
+        with self._timed("decode"):
+            prob = self.model.decode(z.reshape(m * keep, d).astype(np.float32))
+        with self._timed("binarise"):
+            pools = self._binarise(z, prob, full)
+        with self._timed("score"), torch_threads(self.default_threads):
+            self._predict_pools(pools)
+        return pools
+
+    def _binarise(self, z, prob, full) -> list[dict[str, Any]]:
+        m, keep, _ = z.shape
         phi = self._phi(full)
         pools = []
         for i in range(m):
-            inputs, codes, perc = [], [], []
+            inputs, codes, perc, tags = [], [], [], []
             for c in range(keep):
-                for pore, ok in C.binarise_variants(prob[i * keep + c], phi[i], self.flow_axes,
-                                                    self.dims, self.opts.porosity_offsets,
-                                                    self.opts.smoothing):
+                variants = C.binarise_variants(prob[i * keep + c], phi[i], self.flow_axes,
+                                               self.dims, self.opts.porosity_offsets,
+                                               self.opts.smoothing)  # fmt: skip
+                for v, (pore, ok) in enumerate(variants):
                     inputs.append(pore)
                     codes.append(z[i, c])
                     perc.append(ok)
-            pools.append({"inputs": np.stack(inputs), "z": np.stack(codes),
-                          "perc": np.asarray(perc, bool)})  # fmt: skip
-        self._predict_pools(pools)
+                    tags.append((c, v))
+            uniq = _unique_rows(np.stack(inputs))
+            pools.append({"inputs": np.stack(inputs)[uniq], "z": np.stack(codes)[uniq],
+                          "perc": np.asarray(perc, bool)[uniq],
+                          "tag": np.asarray(tags, int)[uniq]})  # fmt: skip
         return pools
 
     def _predict_pools(self, pools: list[dict[str, Any]]) -> None:
         scorer = self.surrogate if self.surrogate is not None else self.model
         inputs = np.concatenate([p["inputs"] for p in pools])
+        self.n_scored += len(inputs)
         pred = model_predict(scorer, _as_pores(self.dims, inputs))
         pred["porosity"] = inputs.reshape(len(inputs), -1).mean(axis=1)
         a = 0
@@ -166,36 +247,66 @@ class Run:
             a = b
 
     # ---- physics re-ranking --------------------------------------------------------------
-    def _rank(self, pools, full) -> list[dict[str, Any]]:
-        n_check = self.opts.n_verify or max(30, 2 * self.n_cand)
-        n_check = n_check if self.verify else self.n_cand
+    def _rank(self, pools, full, outside) -> list[dict[str, Any]]:
+        o = self.opts
+        n_check = o.n_verify or max(30, 2 * self.n_cand)
+        n_out = max(int(o.n_verify_outside), self.n_cand) if o.n_verify_outside else n_check
+        checks = [min(n_out, n_check) if out else n_check for out in outside]
         for i, p in enumerate(pools):
             tgt = np.repeat(full[i : i + 1], len(p["perc"]), 0)
             err = C.relative_error(p["pred"], self.props, tgt)
             order = np.lexsort((err, ~p["perc"]))
             packed = np.packbits(p["inputs"].reshape(len(err), -1), axis=-1)
-            p["sel"] = C.distinct_order(order, packed, self.opts.min_distinct, self.size, n_check)
+            limit = checks[i] if self.verify else self.n_cand
+            p["sel"] = C.distinct_order(order, packed, o.min_distinct, self.size, limit)
             p["err_pred"] = err
         if self.verify:
-            self._verify(pools, full)
+            with self._timed("physics"):
+                self._verify(pools, full)
         return pools
 
     def _verify(self, pools, full) -> None:
-        sel = np.concatenate([p["inputs"][p["sel"]] for p in pools])
-        phys = physics_properties(_as_pores(self.dims, sel), self.model.spec,
-                                  boundary_mode=self.ref.boundary_mode,
-                                  device=self.opts.physics_device)  # fmt: skip
-        a = 0
-        for i, p in enumerate(pools):
-            b = a + len(p["sel"])
-            p["phys"] = {k: v[a:b] for k, v in phys.items()}
-            tgt = np.repeat(full[i : i + 1], b - a, 0)
-            err = C.relative_error(p["phys"], self.props, tgt)
-            perc = p["perc"][p["sel"]]
-            order = _flowing_first(np.lexsort((err, ~perc)), perc)
-            p["final"] = [(p["sel"][j], j) for j in order[: self.n_cand]]
-            p["err_phys"] = err
-            a = b
+        """Physics of the selected candidates, in rounds of ``verify_batch`` per target (best
+        by the surrogate first); a target stops once its best flowing candidate is within
+        ``verify_tol`` by physics (and ``candidates`` are verified), else at ``n_verify``."""
+        o = self.opts
+        batch = max(int(o.verify_batch or 0), self.n_cand) if o.verify_batch else None
+        for p in pools:
+            p["n_done"], p["phys"] = 0, {}
+        todo = list(range(len(pools)))
+        while todo:
+            take = {i: _next_slice(pools[i], batch) for i in todo}
+            sel = np.concatenate([pools[i]["inputs"][pools[i]["sel"][sl]]
+                                  for i, sl in take.items()])  # fmt: skip
+            self.n_physics += len(sel)
+            phys = physics_properties(_as_pores(self.dims, sel), self.model.spec,
+                                      boundary_mode=self.ref.boundary_mode,
+                                      device=o.physics_device)  # fmt: skip
+            a = 0
+            for i, sl in take.items():
+                b = a + sl.stop - sl.start
+                self._score_physics(pools[i], {k: v[a:b] for k, v in phys.items()}, full[i])
+                a = b
+            todo = [i for i in todo if not self._verified_enough(pools[i])]
+        for p in pools:
+            p["sel"] = list(p["sel"][: p["n_done"]])
+
+    def _score_physics(self, p, phys, target) -> None:
+        old = p["phys"]
+        p["phys"] = {k: np.concatenate([old.get(k, np.zeros(0)), v]) for k, v in phys.items()}
+        p["n_done"] = n = len(next(iter(p["phys"].values())))
+        err = C.relative_error(p["phys"], self.props, np.repeat(target[None], n, 0))
+        perc = p["perc"][np.asarray(p["sel"][:n], int)]
+        order = _flowing_first(np.lexsort((err, ~perc)), perc)
+        p["final"] = [(p["sel"][j], j) for j in order[: self.n_cand]]
+        p["err_phys"] = err
+
+    def _verified_enough(self, p) -> bool:
+        if p["n_done"] >= len(p["sel"]):
+            return True
+        j = p["final"][0][1]
+        return (len(p["final"]) >= self.n_cand and bool(p["perc"][p["sel"][j]])
+                and p["err_phys"][j] <= self.opts.verify_tol)  # fmt: skip
 
     # ---- step 4: results -----------------------------------------------------------------
     def _describe(self, pools: list[dict[str, Any]]) -> None:
@@ -260,6 +371,42 @@ class Run:
 
         perc = percolates(np.asarray(inputs, bool), 6)
         return all(perc["xyz".index(a)] for a in self.flow_axes)
+
+
+def _best_physics(p: dict[str, Any]) -> float:
+    """The physics error of a pool's best design (inf when none was verified)."""
+    final = p.get("final") or []
+    if not final or final[0][1] is None:
+        return float("inf")
+    return float(p["err_phys"][final[0][1]])
+
+
+def _unique_rows(inputs: np.ndarray) -> np.ndarray:
+    """Indices of the first occurrence of each distinct structure, in order (identical
+    structures from different codes or thresholds are scored once)."""
+    packed = np.packbits(inputs.reshape(len(inputs), -1), axis=-1)
+    _, first = np.unique(packed, axis=0, return_index=True)
+    return np.sort(first)
+
+
+def _next_slice(p: dict[str, Any], batch: int | None) -> slice:
+    """The next round of a pool's selected candidates to verify (all when batch is None)."""
+    stop = len(p["sel"]) if batch is None else min(len(p["sel"]), p["n_done"] + batch)
+    return slice(p["n_done"], stop)
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None):
+    """Run with ``n`` torch intra-op threads (None: leave torch's setting), then restore."""
+    import torch
+
+    old = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(int(n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
 
 
 def _start_first(order: np.ndarray, n_start: int) -> np.ndarray:

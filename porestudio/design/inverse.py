@@ -57,7 +57,10 @@ class DesignOptions:
 
     ``k_init`` initial guesses per target; ``keep`` codes per target refined; ``pool`` more
     screened codes and ``raw`` unoptimised initial codes decoded as candidates too; ``screen_steps``
-    regressor-only steps; ``steps`` refine-step limit, stopped after ``patience`` steps without
+    regressor-only steps; ``steps`` refine-step limit (None: 50 when the model runs on CUDA,
+    0 on a CPU, where a refine step costs a decode, an encode and a CNN pass per code — 5.5 s
+    per target for 50 steps on the 2-core CPU, with no gain in accuracy by physics measured
+    on the default 2D model, docs/bench_design.md), stopped after ``patience`` steps without
     improvement or when every target's loss is below ``tol`` (scaled units²); ``lr`` Adam step;
     ``n_verify`` physics runs per target (default ``max(30, 2 × candidates)``: the
     physics budget is what makes designs accurate — measured on a 32² squares model, 12
@@ -67,7 +70,17 @@ class DesignOptions:
     ``physics_device`` device of LBM runs (3D); ``porosity_offsets`` relative offsets of the
     target porosity at which each code is binarised besides 0.5 (a small sweep lets the
     physics ranking trade a little porosity for permeability); ``smoothing`` Gaussian widths
-    [voxels] of extra variants binarised from the smoothed decoder output.
+    [voxels] of extra variants binarised from the smoothed decoder output; ``threads``
+    torch intra-op threads during the design (None: torch's setting; the optimisation's
+    many small operations run faster on one thread — measured on the 2-core CPU under load,
+    a regressor step over 2000 codes took 8 ms on one thread and 180 ms on two);
+    ``verify_batch`` physics runs per target and round (None: all ``n_verify`` at once): a
+    target stops once its best design is within ``verify_tol`` (RMS relative error) by
+    physics, else after ``n_verify`` runs; ``n_verify_outside`` the most physics runs for
+    a target outside the support (None: ``n_verify``), whose error is large by nature;
+    a target inside the support whose best design misses ``retry_tol`` (RMS relative error)
+    by physics gets a second pass with ``retry_steps`` refine steps (0: none), the better
+    pass kept — the refinement where it pays, not for every target.
     """
 
     k_init: int = 100
@@ -75,7 +88,7 @@ class DesignOptions:
     pool: int = 12
     raw: int = 4
     screen_steps: int = 100
-    steps: int = 50
+    steps: int | None = None
     patience: int = 400
     tol: float = 1e-5
     lr: float = 0.02
@@ -86,7 +99,13 @@ class DesignOptions:
     chunk: int = 64
     physics_device: str = "cpu"
     porosity_offsets: tuple[float, ...] = (0.0,)
-    smoothing: tuple[float, ...] = (0.7, 1.5)
+    smoothing: tuple[float, ...] = (0.7,)
+    threads: int | None = 1
+    verify_batch: int | None = 10
+    verify_tol: float = 1e-3
+    n_verify_outside: int | None = 10
+    retry_steps: int = 50
+    retry_tol: float = 3e-3
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -187,6 +206,7 @@ def design(
     data: Any = None,
     options: DesignOptions | None = None,
     start: np.ndarray | None = None,
+    stats: dict[str, Any] | None = None,
 ) -> list[DesignResult]:
     """Design structures for targets (module docstring).
 
@@ -215,8 +235,12 @@ def design(
     start : ndarray (d,) or (s, d), optional
         Latent code(s) to design from (e.g. ``io.code_for(model, ct_volume)``): initial
         guesses of every target placed before the ``k_init`` nearest training samples. They
-        are always among the refined codes (up to ``options.keep``) and decoded raw too, so
+        are always among the codes refined (up to ``options.keep``) and decoded raw too, so
         the candidates include variants of the start structure(s) that meet the target.
+    stats : dict, optional
+        Filled (when given) with ``wall_s`` and ``cpu_s`` (seconds per phase: screen,
+        refine, decode, binarise, score, physics, describe), ``scored`` (structures scored
+        by the surrogate), ``physics_runs`` and ``retried`` (targets given a second pass).
 
     Returns
     -------
@@ -243,7 +267,11 @@ def design(
     if opts.k_init < (1 if codes is None else 0):
         raise InputError(f"k_init must be at least 1 without start codes; got {opts.k_init}")
     run = Run(model, ref, surrogate, names, int(candidates), verify, opts, progress, codes)
-    return run.all(values, tg.labels)
+    try:
+        return run.all(values, tg.labels)
+    finally:
+        if stats is not None:
+            stats.update(run.stats())
 
 
 def start_codes(start: Any, dim: int) -> np.ndarray | None:

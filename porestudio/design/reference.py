@@ -40,6 +40,7 @@ __all__ = [
     "nearest_by_properties",
     "novelty",
     "support_distance",
+    "without_indices",
 ]
 
 EXACT_NOVELTY_LIMIT = 4096
@@ -148,6 +149,24 @@ def build_reference(
     ref_sc = model.scaler.transform(lat.properties)
     return Reference(lat, ref_sc, bits, tuple(model.spec.input_shape()), p,
                      _density_reference(p.scores), boundary_mode_of(data))  # fmt: skip
+
+
+def without_indices(ref: Reference, indices) -> Reference:
+    """The reference without the samples of these dataset indices (e.g. a model's test
+    split, so that targets taken from it are not training samples); the PCA and density
+    scale stay those of the whole set."""
+    drop = np.isin(ref.latent.indices, np.asarray(list(indices), dtype=np.int64))
+    keep = ~drop
+    if keep.sum() < 2:
+        raise InputError("fewer than two reference samples would be left")
+    lat = dataclasses.replace(ref.latent, mu=ref.latent.mu[keep],
+                              properties=ref.latent.properties[keep],
+                              indices=ref.latent.indices[keep])  # fmt: skip
+    p = ref.pca
+    scores = p.scores[keep] if len(p.scores) == len(keep) else p.scores
+    return Reference(lat, ref.scaled[keep], ref.bits[keep], ref.input_shape,
+                     dataclasses.replace(p, scores=scores), ref.density_ref,
+                     ref.boundary_mode)  # fmt: skip
 
 
 def _check_latent(model: Any, data, lat: LatentSet, fingerprint: str) -> None:

@@ -41,12 +41,12 @@ def model_3d(tmp_path_factory):
                                     "label_status": np.ones(COUNT, np.int8)})  # fmt: skip
         w.set_property_attrs("permeability_lu", {"unit": "voxel^2", "boundary_mode": "periodic"})
     api.train("pvae", data, folder / "m", device="cpu", seed=0, config_overrides=TINY_3D)
-    return api.load(folder / "m"), data
+    return api.load(folder / "m"), data, folder / "m"
 
 
 @pytest.mark.slow
 def test_3d_design_percolates_and_matches_the_lbm(model_3d):
-    model, data = model_3d
+    model, data, _ = model_3d
     assert model.spec.dims == 3 and "k_xx" in model.spec.properties
     r = design(model, {"porosity": 0.5, "kx": 0.2, "ky": 0.3, "kz": 0.4}, candidates=1,
                data=data, options=FAST)[0]  # fmt: skip
@@ -60,3 +60,44 @@ def test_3d_design_percolates_and_matches_the_lbm(model_3d):
         assert best.verified[name] == pytest.approx(direct.k_lu[j, j], rel=1e-9)
     assert best.verified["porosity"] == pytest.approx(best.pore.mean())
     assert r.baseline.source == "training"
+
+
+@pytest.mark.slow
+def test_3d_design_from_the_cli(model_3d, tmp_path, capsys):
+    from porestudio.cli import main
+    from porestudio.structures.dataset import open_dataset
+
+    _, data, folder = model_3d
+    out = tmp_path / "d3.h5"
+    args = ["design", str(folder), "--porosity", "0.5", "--kx", "0.2", "--ky", "0.3", "--kz",
+            "0.4", "--data", str(data), "--k-init", "6", "--steps", "2", "--candidates", "1",
+            "--start", f"{data}:0", "--out", str(out)]  # fmt: skip
+    assert main(args) == 0
+    assert "k_xx" in capsys.readouterr().out
+    with open_dataset(out) as ds:
+        p = ds.properties(["verified_k_xx", "verified_k_yy", "verified_k_zz", "rank"])
+        assert np.isfinite(p["verified_k_zz"]).all() and (p["rank"] >= 1).any()
+
+
+@pytest.mark.slow
+def test_bench_script_on_a_3d_model(model_3d, tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("bench_design",
+                                                  root / "scripts" / "bench_design.py")  # fmt: skip
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    model, data, folder = model_3d
+    test = model.config["training"]["test_indices"]
+    assert test
+    md = tmp_path / "bench.md"
+    assert bench.main(["--model", str(folder), "--data", str(data), "--count", "2",
+                       "--k-init", "6", "--screen-steps", "3", "--n-verify", "2",
+                       "--candidates", "1", "--out", str(md)]) == 0  # fmt: skip
+    text = md.read_text()
+    assert "held-out targets" in text and "2 targets" in text
+    for col in ("median err k_xx", "median err k_yy", "median err k_zz", "median abs Δφ"):
+        assert col in text
+    assert "| all | physics |" in text and "uniform" not in text

@@ -109,3 +109,45 @@ def test_start_codes_are_checked(pvae, reference):
                start=np.full(d, np.nan))  # fmt: skip
     with pytest.raises(InputError, match="k_init"):
         design(pvae, {"porosity": 0.2, "k": 0.1}, data=reference, options=FAST, k_init=0)
+
+
+def test_physics_runs_in_rounds_stop_when_good_enough(pvae, cnn, reference):
+    import dataclasses
+
+    import torch
+
+    threads = torch.get_num_threads()
+    tg = {"porosity": [0.2, 0.3], "k": [0.12, 0.2]}
+    runs = {}
+    for tol in (10.0, 0.0):  # every design is good enough / none is
+        stats: dict = {}
+        opts = dataclasses.replace(FAST, n_verify=6, verify_batch=2, verify_tol=tol, retry_steps=0)
+        res = design(pvae, tg, surrogate=cnn, candidates=2, data=reference, options=opts,
+                     stats=stats)  # fmt: skip
+        runs[tol] = stats["physics_runs"]
+        assert set(stats["wall_s"]) >= {"screen", "decode", "score", "physics"}
+        assert stats["scored"] >= runs[tol]
+        assert all(c.verified is not None for r in res for c in r.candidates)
+    assert runs[10.0] == 2 * 2  # one round of 2 per target
+    assert runs[0.0] == 2 * 6  # rounds until n_verify
+    assert torch.get_num_threads() == threads  # DesignOptions.threads is restored
+
+
+def test_targets_missing_the_tolerance_get_a_second_pass(pvae, cnn, reference):
+    import dataclasses
+
+    tg = {"porosity": [0.2, 0.3], "k": [0.12, 0.2]}
+    stats: dict = {}
+    opts = dataclasses.replace(FAST, steps=0, n_verify=2, verify_batch=None, retry_steps=3,
+                               retry_tol=0.0)  # fmt: skip
+    res = design(pvae, tg, surrogate=cnn, candidates=1, data=reference, options=opts,
+                 stats=stats)  # fmt: skip
+    inside = sum(not r.outside_support for r in res)
+    assert stats["retried"] == inside and "refine" in stats["wall_s"]
+    assert stats["physics_runs"] == 2 * (2 + inside)
+    for r in res:
+        assert r.candidates[0].verified is not None and r.candidates[0].percolates
+    stats = {}
+    design(pvae, tg, surrogate=cnn, candidates=1, data=reference, stats=stats,
+           options=dataclasses.replace(opts, retry_steps=0))  # fmt: skip
+    assert stats["retried"] == 0
