@@ -1,0 +1,42 @@
+"""Session-wide settings of the test suite.
+
+Qt (PySide6) and VTK objects must be torn down while their application is alive. A refcount
+error in one of these C extensions (Python 3.11 aborts with "bool_dealloc: deallocating
+True or False" when it finalises the wrong object) made the interpreter abort in the
+cyclic garbage collector, mid-run or at exit, after every test had passed. So, once a GUI
+test has run, the cyclic collector stays off (reference counting still frees everything
+that is not in a cycle), and the process ends with the session's exit status without the
+interpreter's own shutdown collection, after every plugin (pytest-xvfb included) has
+finished.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+
+import pytest
+
+_STATUS: dict[str, int] = {}
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if "tests/gui" in str(item.path).replace(os.sep, "/") and gc.isenabled():
+        gc.collect()
+        gc.disable()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _STATUS["exit"] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if "PySide6.QtWidgets" in sys.modules and "exit" in _STATUS:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        xvfb = sys.modules.get("pytest_xvfb")
+        if xvfb is not None:  # its atexit hook would not run
+            xvfb.shutdown_xvfb()
+        os._exit(_STATUS["exit"])
