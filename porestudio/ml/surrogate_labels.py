@@ -21,7 +21,8 @@ import numpy as np
 
 from porestudio.errors import InputError
 from porestudio.ml import properties as P
-from porestudio.ml.data import LABEL_OK, LABEL_SURROGATE, check_dataset_fits, dataset_path
+from porestudio.ml.data import LABEL_SURROGATE, check_dataset_fits, dataset_path
+from porestudio.ml.data import _labels as labels_of
 from porestudio.progress import ProgressFn, report
 
 __all__ = ["SurrogateSummary", "label_with_surrogate"]
@@ -80,10 +81,8 @@ def label_with_surrogate(
     check_dataset_fits(path, m.spec, need_labels=False)
     with open_dataset(path) as ds:
         n = len(ds)
-        names = set(ds.property_names())
-        status = ds.properties(["label_status"])["label_status"] if "label_status" in names else (
-            np.zeros(n, np.int8))  # fmt: skip
-    todo = np.flatnonzero(np.asarray(status) != LABEL_OK)
+        _, _, physics = labels_of(ds)  # the ml loader's reading of label_status
+    todo = np.flatnonzero(~physics)
     tensor, phi = _predict(m, path, todo, progress)
     if len(todo):
         write_properties(
