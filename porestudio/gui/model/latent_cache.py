@@ -7,10 +7,15 @@ default ``~/.cache/porestudio/latent``), one small HDF5 file per (weights, datas
 a hash of the model's ``weights_sha256`` and :func:`porestudio.ml.data.dataset_fingerprint`.
 A missing, foreign or unreadable file is simply encoded again; writes are atomic and the
 oldest files go beyond :data:`KEEP` files.
+
+The encodings of the embedded default datasets by the default models ship read-only in
+``resources/latent`` (written by ``scripts/ship_latent.py``), so even a first start draws the
+map without the encoder; the user's cache is looked in first.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -34,6 +39,13 @@ def cache_dir() -> Path:
     return Path(base) / "porestudio" / "latent"
 
 
+def shipped_dir() -> Path:
+    """The read-only encodings shipped with the default data (``resources/latent``)."""
+    from porestudio.resources import RESOURCES_DIR
+
+    return RESOURCES_DIR / "latent"
+
+
 def weights_of(model: Any) -> str | None:
     """The ``weights_sha256`` of a loaded model or of a model.json dict (None if absent)."""
     config = model if isinstance(model, dict) else getattr(model, "config", None)
@@ -53,14 +65,25 @@ def cache_file(model: Any, dataset: str | os.PathLike, folder: Path | None = Non
 
 
 def load_latent(model: Any, dataset: str | os.PathLike, folder: Path | None = None):
-    """The cached :class:`~porestudio.design.latent.LatentSet`, or None (not cached/unreadable)."""
+    """The cached :class:`~porestudio.design.latent.LatentSet`, or None (not cached/unreadable).
+
+    Looks in ``folder``, or else in the user's cache and then in :func:`shipped_dir`.
+    """
+    for where in [folder] if folder is not None else [cache_dir(), shipped_dir()]:
+        path = cache_file(model, dataset, where)
+        if path is None:
+            return None
+        latent = _read(path, model, dataset) if path.is_file() else None
+        if latent is not None:
+            return latent
+    return None
+
+
+def _read(path: Path, model: Any, dataset: str | os.PathLike):
     import h5py
 
     from porestudio.design.latent import LatentSet
 
-    path = cache_file(model, dataset, folder)
-    if path is None or not path.is_file():
-        return None
     try:
         with h5py.File(path, "r") as h5:
             if h5.attrs.get("format") != _FORMAT:
@@ -75,7 +98,8 @@ def load_latent(model: Any, dataset: str | os.PathLike, folder: Path | None = No
         return None
     if lat.mu.ndim != 2 or lat.mu.shape[1] != _latent_dim(model):
         return None
-    os.utime(path)  # recently used: kept longest
+    with contextlib.suppress(OSError):  # the read-only shipped folder stays as it is
+        os.utime(path)  # recently used: kept longest
     return lat
 
 

@@ -29,3 +29,23 @@ def test_the_encoding_is_cached_per_weights_and_dataset(trained, tmp_path, monke
     assert latent_cache.load_latent(other, trained.dataset) is None  # other weights: a miss
     files[0].write_bytes(b"not hdf5")
     assert latent_cache.load_latent(model, trained.dataset) is None  # unreadable: a miss
+
+
+def test_the_default_encoding_ships_and_matches_the_encoder(tmp_path, monkeypatch):
+    """A first start finds the default dataset's codes in resources/latent, and they are
+    what the default pVAE's encoder gives (not a stale file)."""
+    from porestudio.resources import RESOURCES_DIR
+    from porestudio.structures.dataset import open_dataset
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty"))
+    model = api.load(RESOURCES_DIR / "models" / "pvae2d")
+    data = RESOURCES_DIR / "default_dataset.h5"
+    shipped = latent_cache.load_latent(model, data)
+    assert shipped is not None, "run scripts/ship_latent.py after changing a default model"
+    assert latent_cache.cache_file(model, data).parent == tmp_path / "empty/porestudio/latent"
+    pick = shipped.indices[:: max(1, len(shipped.indices) // 40)]
+    with open_dataset(data) as ds:
+        pores = np.stack([ds.pore(int(i)) for i in pick])
+    fresh = model.encode(pores)
+    rows = np.searchsorted(shipped.indices, pick)
+    assert np.allclose(shipped.mu[rows], fresh, atol=1e-3)
