@@ -59,11 +59,19 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--phi-range", type=float, nargs=2, default=(0.1, 0.5))
     p.add_argument("--k-range", type=float, nargs=2, default=(0.2, 2.5))
     p.add_argument("--candidates", type=int, default=3)
-    p.add_argument("--rank", choices=("physics", "surrogate"), default="physics",
-                   help="re-rank candidates by physics (default) or by the surrogate only")
-    p.add_argument("--heldout", type=int, default=None,
-                   help="targets from the model's stored test split, removed from the reference "
-                        "(default: 0 for a 2D model, --count for a 3D one)")
+    p.add_argument(
+        "--rank",
+        choices=("physics", "surrogate"),
+        default="physics",
+        help="re-rank candidates by physics (default) or by the surrogate only",
+    )
+    p.add_argument(
+        "--heldout",
+        type=int,
+        default=None,
+        help="targets from the model's stored test split, removed from the reference "
+        "(default: 0 for a 2D model, --count for a 3D one)",
+    )
     p.add_argument("--steps", type=int, help="refinement steps (DesignOptions.steps)")
     p.add_argument("--k-init", type=int, help="initial guesses per target (DesignOptions)")
     p.add_argument("--screen-steps", type=int, help="screen steps (DesignOptions)")

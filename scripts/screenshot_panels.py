@@ -211,8 +211,18 @@ def main() -> None:
         if args.pvae is None and not args.only_ct:
             log.info("training a tiny pVAE and CNN on generated squares…")
             args.dataset, args.pvae, args.cnn = tiny_models(Path(tmp))
-        shots = [] if args.only_ct else shoot(args.dataset, args.pvae, args.cnn, args.out,
-                                              tuple(args.target), not args.no_training)
+        shots = (
+            []
+            if args.only_ct
+            else shoot(
+                args.dataset,
+                args.pvae,
+                args.cnn,
+                args.out,
+                tuple(args.target),
+                not args.no_training,
+            )
+        )
         if args.pvae3d is not None:
             shots += _ct_run(args.pvae3d, args.out)
         for path in shots:

@@ -46,14 +46,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--cnn", metavar="MODEL", help="independent CNN surrogate")
     p.add_argument("--data", metavar="DATA.h5", help="training dataset (default: the model's)")
     p.add_argument("--latent", metavar="LATENT.h5", help="its latent file (porestudio latent)")
-    p.add_argument("--start", metavar="SOURCE", action="append",
-                   help="design from this structure or code (DATA.h5:INDEX, a TIFF, FILE@Z,Y,X, "
-                        "a .npy code; repeatable): variants of it that meet the target")
+    p.add_argument(
+        "--start",
+        metavar="SOURCE",
+        action="append",
+        help="design from this structure or code (DATA.h5:INDEX, a TIFF, FILE@Z,Y,X, "
+        "a .npy code; repeatable): variants of it that meet the target",
+    )
     p.add_argument("--k-init", type=int, default=100,
                    help="nearest training samples as initial guesses per target "
                         "(0 with --start: only the start codes)")  # fmt: skip
-    p.add_argument("--steps", type=int,
-                   help="refinement steps per batch (default: 50 on CUDA, 0 on a CPU)")
+    p.add_argument(
+        "--steps", type=int, help="refinement steps per batch (default: 50 on CUDA, 0 on a CPU)"
+    )
     p.add_argument("--mode", default="auto", choices=["auto", "kuhn", "periodic"],
                    help="side walls of physics runs (auto: as the training labels)")  # fmt: skip
     p.add_argument("--out", required=True, metavar="DESIGNS.h5", help="output dataset")

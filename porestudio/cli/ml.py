@@ -72,7 +72,7 @@ def _register_train(subparsers: argparse._SubParsersAction) -> None:
         epilog=examples(
             "porestudio train pvae squares.h5 --out models/pvae2d --epochs 10",
             "porestudio train pvae squares.h5 --out models/pvae2d-ft --init models/pvae2d "
-            "--config '{\"stages\": [{\"name\": \"transfer\", \"epochs\": 5}]}'",
+            '--config \'{"stages": [{"name": "transfer", "epochs": 5}]}\'',
             "torchrun --nproc-per-node 2 $(which porestudio) train cnn set3d.h5 --out models/cnn",
         ),
     )

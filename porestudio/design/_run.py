@@ -362,7 +362,6 @@ class Run:
             ))  # fmt: skip
         return out
 
-
     def _percolates(self, inputs: np.ndarray) -> bool:
         """Whether a structure (network input) carries flow along every flow axis."""
         if self.dims == 2:

@@ -247,8 +247,9 @@ def save_path(
             for i, t in enumerate(result.t)]  # fmt: skip
     shape = tuple(int(n) for n in result.pores.shape[1:])
     meta = {"generator": "latent-path", "method": result.method, **(attrs or {})}
-    with DatasetWriter(target, shape=shape, voxel_size_m=voxel_size_m, attrs=meta,
-                       overwrite=overwrite) as w:
+    with DatasetWriter(
+        target, shape=shape, voxel_size_m=voxel_size_m, attrs=meta, overwrite=overwrite
+    ) as w:
         w.append(result.pores, provenance=prov, properties=props)
         if k is not None:
             w.set_property_attrs("permeability_lu", {"unit": "voxel^2", "method": "design-verify"})

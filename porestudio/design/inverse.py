@@ -317,4 +317,3 @@ def full_structure(model: Any, inputs: np.ndarray) -> np.ndarray:
         nz = model.spec.sample_shape_zyx[0]
         return np.ascontiguousarray(np.broadcast_to(inputs[None], (nz, *inputs.shape)))
     return np.asarray(inputs, dtype=bool)
-

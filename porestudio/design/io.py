@@ -67,8 +67,9 @@ def save_designs(
              "rank": rank, "source": c.source} for t, rank, c in rows]  # fmt: skip
     meta = {"generator": "inverse-design", "targets": list(names), **(attrs or {})}
     shape = tuple(int(n) for n in pores.shape[1:])
-    with DatasetWriter(target, shape=shape, voxel_size_m=voxel_size_m, attrs=meta,
-                       overwrite=overwrite) as w:
+    with DatasetWriter(
+        target, shape=shape, voxel_size_m=voxel_size_m, attrs=meta, overwrite=overwrite
+    ) as w:
         w.append(pores, provenance=prov, properties=props)
         w.set_property_attrs("permeability_lu", {"unit": "voxel^2", "method": "design-verify"})
     return target

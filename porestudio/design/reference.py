@@ -272,9 +272,7 @@ def hamming_fraction(bits_a: np.ndarray, bits_b: np.ndarray, size: int) -> np.nd
     return _POPCOUNT[np.bitwise_xor(bits_a, bits_b)].sum(axis=-1) / float(size)
 
 
-def novelty(
-    ref: Reference, inputs: np.ndarray, mu: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def novelty(ref: Reference, inputs: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distance from structures to the nearest training structure.
 
     Parameters

@@ -34,6 +34,8 @@ __all__ = ["LEGACY", "SETTLE_MS", "ScrubPolicy", "StructureViewer"]
 PHASE_COLOURS = {"solid": "#c9b48f", "pore": "#5b9bd5"}
 SLICE_COLOURS = ["#404040", "#a8d8ff"]  # solid, pore
 CAMERA_PRESETS = ("iso", "x", "y", "z", "reset")
+
+
 def _load_and_build(
     source: Callable[[], Structure], mode: str, phase: str, draft: bool = False
 ) -> tuple[Structure, RenderMeshes]:

@@ -30,9 +30,7 @@ from porestudio.ml import properties as P
 
 __all__ = ["Symmetry", "apply", "symmetries"]
 
-_NAMES = {
-    pair: n for n in P.PERMEABILITY for pair in (P.tensor_index(n), P.tensor_index(n)[::-1])
-}
+_NAMES = {pair: n for n in P.PERMEABILITY for pair in (P.tensor_index(n), P.tensor_index(n)[::-1])}
 """(row, col) -> component name, both orders (the tensor is symmetric)."""
 
 

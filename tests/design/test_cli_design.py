@@ -49,8 +49,10 @@ def test_design_from_a_start_structure(pvae_dir, squares_set, tmp_path, capsys):
         (["--porosity", "1.4", "--k", "0.2"], "porosity 1.4 is outside (0, 1)"),
         (["--porosity", "0.2", "--k", "-1"], "must be > 0"),
         (["--porosity", "0.2", "--kx", "1"], "no output for k_xx"),
-        (["--porosity", "0.2", "--k", "1e-12", "--units", "m2", "--voxel-size", "-1"],
-         "voxel size"),
+        (
+            ["--porosity", "0.2", "--k", "1e-12", "--units", "m2", "--voxel-size", "-1"],
+            "voxel size",
+        ),
         ([], "no targets"),
     ],
 )

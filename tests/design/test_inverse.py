@@ -13,8 +13,9 @@ from porestudio.physics.permeability import permeability
 from porestudio.structures import morphology
 from porestudio.structures.dataset import open_dataset
 
-FAST = DesignOptions(k_init=20, keep=3, pool=4, raw=2, screen_steps=10, steps=10, n_verify=6,
-                     smoothing=(1.0,))
+FAST = DesignOptions(
+    k_init=20, keep=3, pool=4, raw=2, screen_steps=10, steps=10, n_verify=6, smoothing=(1.0,)
+)
 
 
 @pytest.fixture(scope="module")
