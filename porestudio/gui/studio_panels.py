@@ -111,7 +111,7 @@ class StudioPanels(QtCore.QObject):
                            on_result=self._use_3d, description="loading a 3D model")  # fmt: skip
 
     def _use_3d(self, model) -> None:
-        from porestudio.gui.model.ct_latent import model_is_3d
+        from porestudio.gui.model.ct_latent import model_is_3d, training_dataset
         from porestudio.gui.model.studio import check_model_fits
 
         studio = self.w.studio
@@ -126,10 +126,11 @@ class StudioPanels(QtCore.QObject):
                     return
             except InputError:
                 pass
-            data = model.config.get("training", {}).get("dataset")
-            if not data or not Path(data).is_file():
+            data = training_dataset(model)
+            if data is None:
+                recorded = model.config.get("training", {}).get("dataset") or "not recorded"
                 raise InputError(f"the 3D model does not fit the open dataset and its training "
-                                 f"dataset ({data or 'not recorded'}) is not at hand: open "
+                                 f"dataset ({recorded}) is not at hand: open "
                                  "the dataset it was trained on first")  # fmt: skip
         except InputError as exc:
             report_error(exc, self.w)

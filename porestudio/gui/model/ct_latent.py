@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from porestudio.errors import InputError
+from porestudio.errors import InputError, PorestudioError
 from porestudio.structures.volume import Structure
 
 NO_3D_MODEL = "no 3D model loaded: Load 3D model… (a pVAE folder trained on 3D cubes)"
@@ -47,6 +47,29 @@ class CubeFit:
 def model_is_3d(model: Any) -> bool:
     """Whether ``model`` is a pVAE of 3D cubes (not sections of extruded structures)."""
     return getattr(model, "kind", None) == "pvae" and int(model.spec.dims) == 3
+
+
+def training_dataset(model: Any) -> str | None:
+    """The dataset ``model`` was trained on, if it is at hand: the recorded path, or else a
+    file of that name in ``resources/`` with the recorded fingerprint (the default models
+    were trained where their author kept the data; the same file ships in resources)."""
+    from pathlib import Path
+
+    from porestudio.ml.data import dataset_fingerprint
+    from porestudio.resources import RESOURCES_DIR
+
+    training = model.config.get("training", {})
+    recorded = training.get("dataset")
+    if not recorded:
+        return None
+    if Path(recorded).is_file():
+        return str(recorded)
+    shipped = RESOURCES_DIR / Path(recorded).name
+    try:
+        same = dataset_fingerprint(shipped) == training.get("dataset_fingerprint")
+    except (OSError, PorestudioError):
+        return None
+    return str(shipped) if same else None
 
 
 def cube_fit(shape: tuple[int, ...], model: Any) -> CubeFit:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -14,6 +16,7 @@ from porestudio.gui.model.ct_latent import (
     cube_fit,
     encode_start,
     model_is_3d,
+    training_dataset,
 )
 from porestudio.ml import api
 from porestudio.structures.generators import grf
@@ -102,3 +105,19 @@ def test_a_2d_surrogate_is_dropped_when_a_3d_dataset_opens(trained, trained3d):
     studio.open_dataset(trained3d.dataset)
     assert studio.surrogate is None
     assert any("surrogate does not fit" in m for m in messages)
+
+
+def test_the_training_dataset_is_found_where_it_was_or_shipped_in_resources(
+    pvae3d, trained3d, trained, tmp_path, monkeypatch
+):
+    training = pvae3d.config["training"]
+    assert training_dataset(pvae3d) == str(trained3d.dataset)
+    moved = tmp_path / "author" / trained3d.dataset.name  # where the author trained: gone
+    monkeypatch.setitem(training, "dataset", str(moved))
+    monkeypatch.setattr("porestudio.resources.RESOURCES_DIR", tmp_path / "resources")
+    assert training_dataset(pvae3d) is None  # nowhere
+    (tmp_path / "resources").mkdir()
+    shutil.copy(trained.dataset, tmp_path / "resources" / moved.name)
+    assert training_dataset(pvae3d) is None  # a file of that name, but other samples
+    shutil.copy(trained3d.dataset, tmp_path / "resources" / moved.name)
+    assert training_dataset(pvae3d) == str(tmp_path / "resources" / moved.name)
