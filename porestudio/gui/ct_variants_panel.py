@@ -23,6 +23,7 @@ from porestudio.gui.model.ct_latent import (
     NO_3D_MODEL,
     centre_crop,
     cube_fit,
+    default_3d_model,
     encode_start,
     model_is_3d,
 )
@@ -37,6 +38,8 @@ class CtVariantsPanel(QtWidgets.QWidget):
     -------
     load_model_requested()
         Load 3D model… was clicked (the main window asks for the folder).
+    default_model_requested()
+        Default 3D model was clicked (the main window loads ``resources/models/pvae3d``).
     import_requested()
         Import CT… was clicked (the main window opens the CT import dialog).
     design_requested()
@@ -44,6 +47,7 @@ class CtVariantsPanel(QtWidgets.QWidget):
     """
 
     load_model_requested = QtCore.Signal()
+    default_model_requested = QtCore.Signal()
     import_requested = QtCore.Signal()
     design_requested = QtCore.Signal()
 
@@ -74,7 +78,12 @@ class CtVariantsPanel(QtWidgets.QWidget):
         self.model_label.setWordWrap(True)
         self.load_button = QtWidgets.QPushButton("Load 3D model…")
         self.load_button.clicked.connect(self.load_model_requested)
-        return _row(self.model_label, self.load_button)
+        self.default_button = QtWidgets.QPushButton("Default 3D model")
+        self.default_button.setToolTip("The 3D pVAE shipped in resources/models/pvae3d, with "
+                                       "the 3D design space it was trained on")  # fmt: skip
+        self.default_button.setVisible(default_3d_model() is not None)
+        self.default_button.clicked.connect(self.default_model_requested)
+        return _row(self.model_label, self.load_button, self.default_button)
 
     def _source_row(self) -> QtWidgets.QHBoxLayout:
         self.source_label = QtWidgets.QLabel("no CT sub-volume: Import CT… or use viewer A")

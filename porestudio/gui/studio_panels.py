@@ -29,6 +29,7 @@ from porestudio.gui.model.compute import (
     load_model,
     path_structure,
 )
+from porestudio.gui.model.ct_latent import default_3d_model
 from porestudio.gui.native_libs import import_torch
 from porestudio.gui.task import Task
 from porestudio.ml.modelfile import read_model_config
@@ -78,6 +79,7 @@ class StudioPanels(QtCore.QObject):
         window.add_panel("CT variants", self.ct, area)
         self.training.model_trained.connect(self.load)
         self.ct.load_model_requested.connect(self._ask_3d_model)
+        self.ct.default_model_requested.connect(lambda: self.load_3d(str(default_3d_model())))
         self.ct.import_requested.connect(self.import_ct)
         self.ct.design_requested.connect(self._design_variants)
 
@@ -175,6 +177,8 @@ class StudioPanels(QtCore.QObject):
         pending, self._pending_model = self._pending_model, None
         if pending is not None and studio.table is not None:
             self._use(pending)  # a 3D model whose training dataset just opened
+            found = [str(d) for d in default_models(studio.table)]
+            self._load_defaults(studio.table, found)  # its default CNN, as the surrogate
         elif studio.table is not None and studio.model is None:
             found = [str(d) for d in default_models(studio.table)]
             if found:

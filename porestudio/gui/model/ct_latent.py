@@ -49,6 +49,14 @@ def model_is_3d(model: Any) -> bool:
     return getattr(model, "kind", None) == "pvae" and int(model.spec.dims) == 3
 
 
+def default_3d_model() -> str | None:
+    """The shipped 3D pVAE folder (``resources/models/pvae3d``), or None when absent."""
+    from porestudio.resources import RESOURCES_DIR
+
+    folder = RESOURCES_DIR / "models" / "pvae3d"
+    return str(folder) if (folder / "model.json").is_file() else None
+
+
 def training_dataset(model: Any) -> str | None:
     """The dataset ``model`` was trained on, if it is at hand: the recorded path, or else a
     file of that name in ``resources/`` with the recorded fingerprint (the default models
