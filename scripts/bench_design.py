@@ -270,9 +270,11 @@ def write_doc(args, header, ref, sets: list, opts, setup_s: float) -> None:
     args.out.write_text("\n".join(lines))
 
 
-def options(args, cls):
-    """DesignOptions from the command line."""
-    opts = cls(physics_device=args.device)
+def options(args, model):
+    """DesignOptions from the command line (the model's defaults otherwise)."""
+    from porestudio.design.inverse import options_for
+
+    opts = options_for(model, physics_device=args.device)
     for flag, field in (("steps", "steps"), ("k_init", "k_init"), ("screen_steps", "screen_steps"),
                         ("n_verify", "n_verify"), ("threads", "threads")):  # fmt: skip
         if getattr(args, flag) is not None:
@@ -283,7 +285,7 @@ def options(args, cls):
 def main(argv: list[str] | None = None) -> int:
     from _machine import bench_header
 
-    from porestudio.design.inverse import DesignOptions, resolve_reference
+    from porestudio.design.inverse import resolve_reference
     from porestudio.ml.modelfile import load_model
 
     args = parse(argv)
@@ -293,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     ref = resolve_reference(model, args.data, args.latent)
     setup = time.perf_counter() - t0
-    opts = options(args, DesignOptions)
+    opts = options(args, model)
     names = tuple(n for n in model.spec.properties
                   if n == "porosity" or n[2:3] == n[3:4])  # porosity and diagonal k  # fmt: skip
     cols = [list(model.spec.properties).index(n) for n in names]

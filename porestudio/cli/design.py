@@ -69,14 +69,14 @@ def handle(args: argparse.Namespace) -> int:
     """Parse the targets, design, write, print a summary."""
     import dataclasses
 
-    from porestudio.design.inverse import DesignOptions, design, resolve_reference
+    from porestudio.design.inverse import design, options_for, resolve_reference
     from porestudio.design.io import save_designs
 
     out = check_new(args.out, args.overwrite)
     model = load_pvae(args.model, args.device)
     targets = read_targets(args, model.spec.voxel_size_m)
     cnn = load_cnn(args.cnn, args.device)
-    opts = DesignOptions(physics_device=args.device)
+    opts = options_for(model, physics_device=args.device)
     if args.steps is not None:
         opts = dataclasses.replace(opts, steps=int(args.steps))
     with progress_bar("reference", unit="sample") as bar:

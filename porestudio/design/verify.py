@@ -57,6 +57,7 @@ def physics_properties(
     boundary_mode: str = "kuhn",
     device: str = "cpu",
     progress: ProgressFn | None = None,
+    tol: float | None = None,
 ) -> dict[str, np.ndarray]:
     """Porosity and the model's permeability entries of structures, by the physics solvers.
 
@@ -73,6 +74,8 @@ def physics_properties(
         Device of LBM runs (3D).
     progress : ProgressFn, optional
         ``progress(done, n)``; raise Cancelled to stop.
+    tol : float, optional
+        LBM convergence tolerance (3D; None: the solver's default).
 
     Returns
     -------
@@ -87,7 +90,7 @@ def physics_properties(
     if spec.section_axis is not None:
         out.update(_extruded(arr, spec.section_axis, names, boundary_mode, progress))
     else:
-        out.update(_lbm(arr, names, boundary_mode, device, progress))
+        out.update(_lbm(arr, names, boundary_mode, device, progress, tol))
     return out
 
 
@@ -108,7 +111,9 @@ def _extruded(arr, axis: str, names, boundary_mode: str, progress) -> dict[str, 
     return {own: k}
 
 
-def _lbm(arr, names, boundary_mode: str, device: str, progress) -> dict[str, np.ndarray]:
+def _lbm(  # noqa: PLR0913
+    arr, names, boundary_mode: str, device: str, progress, tol: float | None = None
+) -> dict[str, np.ndarray]:
     from porestudio.physics.permeability import permeability
 
     tensor = any(n not in _DIAGONAL for n in names)
@@ -119,7 +124,9 @@ def _lbm(arr, names, boundary_mode: str, device: str, progress) -> dict[str, np.
             for n in names:
                 out[n][i] = 0.0 if not pore.any() else np.nan
             continue
-        result = permeability(pore, tensor=tensor, mode=boundary_mode, device=device, progress=sub)
+        extra = {} if tol is None else {"tol": float(tol)}
+        result = permeability(pore, tensor=tensor, mode=boundary_mode, device=device,
+                              progress=sub, **extra)  # fmt: skip
         for n in names:
             r, c = "xyz".index(n[2]), "xyz".index(n[3])
             out[n][i] = float(result.k_lu[r, c])

@@ -101,3 +101,18 @@ def test_bench_script_on_a_3d_model(model_3d, tmp_path):
     for col in ("median err k_xx", "median err k_yy", "median err k_zz", "median abs Δφ"):
         assert col in text
     assert "| all | physics |" in text and "uniform" not in text
+
+
+def test_a_3d_model_gets_the_3d_design_defaults_and_its_physics_tolerance(model_3d):
+    import dataclasses
+
+    from porestudio.design.inverse import DEFAULTS_3D, options_for
+
+    model, data, _ = model_3d
+    opts = options_for(model, physics_device="cpu")
+    assert {k: getattr(opts, k) for k in DEFAULTS_3D} == DEFAULTS_3D
+    loose = dataclasses.replace(FAST, physics_tol=1e-3)
+    best = design(model, {"porosity": 0.5, "kx": 0.2}, candidates=1, data=data,
+                  options=loose)[0].candidates[0]  # fmt: skip
+    direct = permeability(best.pore, mode="periodic", tol=1e-3, axes=("x",))
+    assert best.verified["k_xx"] == pytest.approx(direct.k_lu[0, 0], rel=1e-9)

@@ -80,3 +80,19 @@ def test_a_2d_model_is_not_taken_for_a_3d_one(window, qtbot, trained, errors, wa
     wait_idle(w.jobs)
     assert any("not a 3D pVAE" in m for m in errors.messages)
     assert not w.panels.ct.encode_button.isEnabled()
+
+
+def test_the_default_3d_model_opens_its_design_space_with_its_cnn(window, qtbot, errors):
+    """One click: the shipped 3D pVAE, the shipped 3D set it trained on, the 3D CNN."""
+    from porestudio.resources import RESOURCES_DIR
+
+    studio, panel = window.studio, window.panels.ct
+    assert panel.default_button.isVisibleTo(panel)
+    panel.default_button.click()
+    _wait(qtbot, lambda: studio.model is not None and studio.latent is not None, 300.0)
+    assert studio.table.path == RESOURCES_DIR / "default_3d.h5"
+    assert studio.model.spec.dims == 3 and studio.model.kind == "pvae"
+    _wait(qtbot, lambda: studio.surrogate is not None, 120.0)
+    assert studio.surrogate.kind == "cnn" and studio.surrogate.spec.dims == 3
+    assert panel.model_label.text().startswith("3D model: 48×48×48 cubes")
+    assert errors.messages == []

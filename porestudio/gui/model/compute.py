@@ -82,10 +82,10 @@ def run_design(
     physics device is set from ``device``. ``start`` (d,): a code to design variants of
     (an encoded CT sub-volume), tried before the nearest training structures.
     """
-    from porestudio.design.inverse import DesignOptions, design
+    from porestudio.design.inverse import design, options_for
     from porestudio.physics.device import resolve_device
 
-    options = dataclasses.replace(options or DesignOptions(),
+    options = dataclasses.replace(options or options_for(model),
                                   physics_device=str(resolve_device(device)))  # fmt: skip
     return design(
         model, design_targets(targets), surrogate=surrogate, candidates=int(candidates),
