@@ -55,10 +55,12 @@ class TargetScaler:
             use_log = mode == "log" and P.is_diagonal(name)
             off = 0.0
             if use_log:
-                if col.min() < 0:
-                    raise InputError(f"negative {name} values cannot be log-scaled")
                 pos = col[col > 0]
-                off = 0.0 if col.min() > 0 else 1e-3 * float(np.median(pos)) if pos.size else 1.0
+                floor = 1e-3 * float(np.median(pos)) if pos.size else 1.0
+                if col.min() < -floor:
+                    raise InputError(f"negative {name} values cannot be log-scaled")
+                col = np.maximum(col, 0.0)  # within -floor: solver noise of a closed direction
+                off = 0.0 if col.min() > 0 else floor
                 col = np.log(col + off)
             lo, hi = float(col.min()), float(col.max())
             if not hi > lo:
@@ -76,7 +78,7 @@ class TargetScaler:
         for j in range(len(self.names)):
             v = y[:, j]
             if self.log[j]:
-                v = np.log(np.maximum(v + self.offset[j], 1e-300))
+                v = np.log(np.maximum(np.maximum(v, 0.0) + self.offset[j], 1e-300))
             out[:, j] = (v - self.lo[j]) / (self.hi[j] - self.lo[j])
         return out
 

@@ -77,3 +77,19 @@ def test_scaler_round_trips_and_maps_to_unit_range():
         assert s.min() == pytest.approx(0) and s.max() == pytest.approx(1)
         assert np.allclose(sc.inverse(s), y)
         assert TargetScaler.from_json(sc.to_json()) == sc
+
+
+def test_log_scaling_takes_closed_directions_and_solver_noise_but_not_negative_k():
+    """A non-percolating axis has k = 0 and the LBM may leave -1e-6 there (a Berea cube of
+    the 3D set did); a clearly negative diagonal k is a bad label."""
+    rng = np.random.default_rng(2)
+    k = rng.lognormal(-2, 1, 40)
+    k[3], k[7] = 0.0, -3.6e-6
+    y = np.stack([rng.uniform(0.1, 0.4, 40), k], axis=1)
+    sc = TargetScaler.fit(("porosity", "k_xx"), y, "log")
+    s = sc.transform(y)
+    assert np.isfinite(s).all() and s[:, 1].min() == pytest.approx(0)
+    assert s[3, 1] == pytest.approx(s[7, 1], abs=1e-3)  # both at the floor of the log scale
+    y[7, 1] = -0.5 * np.median(k[k > 0])
+    with pytest.raises(InputError, match="negative k_xx"):
+        TargetScaler.fit(("porosity", "k_xx"), y, "log")
