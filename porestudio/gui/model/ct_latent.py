@@ -58,9 +58,9 @@ def default_3d_model() -> str | None:
 
 
 def training_dataset(model: Any) -> str | None:
-    """The dataset ``model`` was trained on, if it is at hand: the recorded path, or else a
-    file of that name in ``resources/`` with the recorded fingerprint (the default models
-    were trained where their author kept the data; the same file ships in resources)."""
+    """The dataset ``model`` was trained on, if it is at hand: a file of the recorded name in
+    ``resources/`` with the recorded fingerprint (the shipped default models: trained where
+    their author kept the data, the same file ships in resources), else the recorded path."""
     from pathlib import Path
 
     from porestudio.ml.data import dataset_fingerprint
@@ -70,14 +70,14 @@ def training_dataset(model: Any) -> str | None:
     recorded = training.get("dataset")
     if not recorded:
         return None
-    if Path(recorded).is_file():
-        return str(recorded)
     shipped = RESOURCES_DIR / Path(recorded).name
-    try:
-        same = dataset_fingerprint(shipped) == training.get("dataset_fingerprint")
-    except (OSError, PorestudioError):
-        return None
-    return str(shipped) if same else None
+    if shipped.is_file():
+        try:
+            if dataset_fingerprint(shipped) == training.get("dataset_fingerprint"):
+                return str(shipped)
+        except (OSError, PorestudioError):
+            pass
+    return str(recorded) if Path(recorded).is_file() else None
 
 
 def cube_fit(shape: tuple[int, ...], model: Any) -> CubeFit:
