@@ -31,21 +31,29 @@ def test_the_encoding_is_cached_per_weights_and_dataset(trained, tmp_path, monke
     assert latent_cache.load_latent(model, trained.dataset) is None  # unreadable: a miss
 
 
-def test_the_default_encoding_ships_and_matches_the_encoder(tmp_path, monkeypatch):
-    """A first start finds the default dataset's codes in resources/latent, and they are
-    what the default pVAE's encoder gives (not a stale file)."""
+def test_the_default_encodings_ship_and_match_the_encoders(tmp_path, monkeypatch):
+    """A first start finds each default dataset's codes in resources/latent (2D, and 3D when
+    its default ships), and they are what the default pVAE's encoder gives (not stale)."""
     from porestudio.resources import RESOURCES_DIR
     from porestudio.structures.dataset import open_dataset
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty"))
-    model = api.load(RESOURCES_DIR / "models" / "pvae2d")
-    data = RESOURCES_DIR / "default_dataset.h5"
-    shipped = latent_cache.load_latent(model, data)
-    assert shipped is not None, "run scripts/ship_latent.py after changing a default model"
-    assert latent_cache.cache_file(model, data).parent == tmp_path / "empty/porestudio/latent"
-    pick = shipped.indices[:: max(1, len(shipped.indices) // 40)]
-    with open_dataset(data) as ds:
-        pores = np.stack([ds.pore(int(i)) for i in pick])
-    fresh = model.encode(pores)
-    rows = np.searchsorted(shipped.indices, pick)
-    assert np.allclose(shipped.mu[rows], fresh, atol=1e-3)
+    pairs = [("models/pvae2d", "default_dataset.h5"), ("models/pvae3d", "default_3d.h5")]
+    checked = 0
+    for model_rel, data_rel in pairs:
+        if not (RESOURCES_DIR / model_rel / "model.json").is_file():
+            assert model_rel != "models/pvae2d", "the 2D default model always ships"
+            continue
+        model = api.load(RESOURCES_DIR / model_rel)
+        data = RESOURCES_DIR / data_rel
+        shipped = latent_cache.load_latent(model, data)
+        assert shipped is not None, "run scripts/ship_latent.py after changing a default"
+        assert latent_cache.cache_file(model, data).parent == tmp_path / "empty/porestudio/latent"
+        pick = shipped.indices[:: max(1, len(shipped.indices) // 24)]
+        with open_dataset(data) as ds:
+            pores = np.stack([ds.pore(int(i)) for i in pick])
+        fresh = model.encode(pores)
+        rows = np.searchsorted(shipped.indices, pick)
+        assert np.allclose(shipped.mu[rows], fresh, atol=1e-3)
+        checked += 1
+    assert checked >= 1
