@@ -189,7 +189,11 @@ def heldout_targets(model, ref, n: int, seed: int):
     from porestudio.design.reference import without_indices
 
     test = np.asarray(model.config.get("training", {}).get("test_indices", []), np.int64)
-    rows = np.flatnonzero(np.isin(ref.latent.indices, test))
+    names = list(ref.latent.names)
+    diag = [names.index(c) for c in ("k_xx", "k_yy", "k_zz") if c in names]
+    props = ref.latent.properties
+    flowing = np.isfinite(props).all(axis=1) & (props[:, diag] > 0).all(axis=1)
+    rows = np.flatnonzero(np.isin(ref.latent.indices, test) & flowing)  # k = 0: no target
     if not len(rows):
         raise SystemExit("the model file stores no test split of this dataset: no held-out targets")
     rng = np.random.default_rng(seed + 2)
