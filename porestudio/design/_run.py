@@ -281,7 +281,8 @@ class Run:
             self.n_physics += len(sel)
             phys = physics_properties(_as_pores(self.dims, sel), self.model.spec,
                                       boundary_mode=self.ref.boundary_mode,
-                                      device=o.physics_device, tol=o.physics_tol)  # fmt: skip
+                                      device=o.physics_device, tol=o.physics_tol,
+                                      max_steps=o.physics_max_steps)  # fmt: skip
             a = 0
             for i, sl in take.items():
                 b = a + sl.stop - sl.start

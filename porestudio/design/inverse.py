@@ -81,7 +81,8 @@ class DesignOptions:
     a target inside the support whose best design misses ``retry_tol`` (RMS relative error)
     by physics gets a second pass with ``retry_steps`` refine steps (0: none), the better
     pass kept — the refinement where it pays, not for every target; ``physics_tol`` the LBM
-    convergence tolerance of 3D verification (None: the solver's default).
+    convergence tolerance and ``physics_max_steps`` the step limit per LBM run of 3D
+    verification (None: the solver's defaults; a structure past the limit stays unverified).
     :func:`options_for` gives the defaults of a model (3D: :data:`DEFAULTS_3D`).
     """
 
@@ -109,16 +110,19 @@ class DesignOptions:
     retry_steps: int = 50
     retry_tol: float = 3e-3
     physics_tol: float | None = None
+    physics_max_steps: int | None = None
 
 
 DEFAULTS_3D: dict[str, Any] = {
     "n_verify": 6, "verify_batch": 2, "verify_tol": 0.02, "n_verify_outside": 2,
-    "retry_steps": 0, "physics_tol": 1e-4,
+    "retry_steps": 0, "physics_tol": 1e-4, "physics_max_steps": 20_000,
 }  # fmt: skip
 """What a 3D model changes in :class:`DesignOptions`: each verification is an LBM tensor
 (seconds per 48³ cube on a CPU core, where a 2D one is an exact 2D solve of ~20 ms), so fewer
-runs, a target done once its best design is within 2 %, no second refine pass, and the
-tolerance the 3D labels were computed with (scripts/build_3d_dataset.py)."""
+runs, a target done once its best design is within 2 %, no second refine pass, the
+tolerance the 3D labels were computed with (scripts/build_3d_dataset.py), and a step limit
+per LBM run (a decoded structure can be so tortuous that its run would take many minutes:
+it stays unverified)."""
 
 
 def options_for(model: Any, **changes: Any) -> DesignOptions:

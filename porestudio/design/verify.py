@@ -58,6 +58,7 @@ def physics_properties(
     device: str = "cpu",
     progress: ProgressFn | None = None,
     tol: float | None = None,
+    max_steps: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Porosity and the model's permeability entries of structures, by the physics solvers.
 
@@ -76,6 +77,9 @@ def physics_properties(
         ``progress(done, n)``; raise Cancelled to stop.
     tol : float, optional
         LBM convergence tolerance (3D; None: the solver's default).
+    max_steps : int, optional
+        LBM step limit per run (3D; None: the solver's default); a structure whose run
+        hits it gets NaN (not verified) instead of holding the design for minutes.
 
     Returns
     -------
@@ -90,7 +94,7 @@ def physics_properties(
     if spec.section_axis is not None:
         out.update(_extruded(arr, spec.section_axis, names, boundary_mode, progress))
     else:
-        out.update(_lbm(arr, names, boundary_mode, device, progress, tol))
+        out.update(_lbm(arr, names, boundary_mode, device, progress, (tol, max_steps)))
     return out
 
 
@@ -112,7 +116,7 @@ def _extruded(arr, axis: str, names, boundary_mode: str, progress) -> dict[str, 
 
 
 def _lbm(  # noqa: PLR0913
-    arr, names, boundary_mode: str, device: str, progress, tol: float | None = None
+    arr, names, boundary_mode: str, device: str, progress, limits=(None, None)
 ) -> dict[str, np.ndarray]:
     from porestudio.physics.permeability import permeability
 
@@ -124,9 +128,12 @@ def _lbm(  # noqa: PLR0913
             for n in names:
                 out[n][i] = 0.0 if not pore.any() else np.nan
             continue
-        extra = {} if tol is None else {"tol": float(tol)}
+        extra = {k: v for k, v in zip(("tol", "max_steps"), limits, strict=True) if v is not None}
         result = permeability(pore, tensor=tensor, mode=boundary_mode, device=device,
                               progress=sub, **extra)  # fmt: skip
+        if not all(run.converged for run in result.runs):
+            log.info("structure %d: an LBM run hit its step limit; left unverified", i)
+            continue
         for n in names:
             r, c = "xyz".index(n[2]), "xyz".index(n[3])
             out[n][i] = float(result.k_lu[r, c])
