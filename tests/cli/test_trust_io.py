@@ -122,6 +122,14 @@ def test_piping_into_head_ends_quietly(labelled):
     assert err == ""  # no BrokenPipeError traceback, no "Exception ignored"
 
 
+def _as_from_a_shell() -> None:
+    """The child's SIGINT as a terminal gives it (default action, not blocked): in the full
+    suite the test process's own signal state (libraries imported and run by earlier tests)
+    was inherited, and the Ctrl-C never reached the labelling run."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow  # two real labelling runs (about 5 s): one interrupted, one resumed
 def test_ctrl_c_during_label_keeps_finished_samples_and_a_rerun_resumes(tmp_path):
     data = tmp_path / "big.h5"
@@ -133,7 +141,8 @@ def test_ctrl_c_during_label_keeps_finished_samples_and_a_rerun_resumes(tmp_path
     gen += ["--pore-size", "6", "--n-pores", "10", "30"]
     subprocess.run([*cli, *gen, "--out", str(data)], env=env, check=True, capture_output=True)
     label = [*cli, "label", str(data), "--axis", "z", "--workers", "0", "--refine", "6"]
-    proc = subprocess.Popen(label, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(label, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=_as_from_a_shell)  # fmt: skip
     journal = Path(f"{data}.labels.journal")
     while proc.poll() is None and not (
         journal.exists() and len(journal.read_bytes().splitlines()) >= 2
