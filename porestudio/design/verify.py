@@ -131,11 +131,11 @@ def _lbm(  # noqa: PLR0913
         extra = {k: v for k, v in zip(("tol", "max_steps"), limits, strict=True) if v is not None}
         result = permeability(pore, tensor=tensor, mode=boundary_mode, device=device,
                               progress=sub, **extra)  # fmt: skip
-        if not all(run.converged for run in result.runs):
+        if all(run.converged for run in result.runs):
+            for n in names:
+                r, c = "xyz".index(n[2]), "xyz".index(n[3])
+                out[n][i] = float(result.k_lu[r, c])
+        else:
             log.info("structure %d: an LBM run hit its step limit; left unverified", i)
-            continue
-        for n in names:
-            r, c = "xyz".index(n[2]), "xyz".index(n[3])
-            out[n][i] = float(result.k_lu[r, c])
         report(progress, i + 1, len(arr))
     return out
