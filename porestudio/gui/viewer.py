@@ -25,6 +25,7 @@ from porestudio.gui.jobs import JobManager
 from porestudio.gui.mesh import RenderMeshes, build_render_meshes, slice_plane, to_polydata
 from porestudio.gui.mesh_cache import MeshCache
 from porestudio.gui.model.render import LEGACY, SETTLE_MS, ScrubPolicy
+from porestudio.gui.render_widget import release_interactor
 from porestudio.structures.volume import Structure
 
 log = logging.getLogger(__name__)
@@ -440,4 +441,4 @@ class StructureViewer(QtWidgets.QWidget):
     def close_plotter(self) -> None:
         """Release the render window (call before the widget goes)."""
         self.jobs.cancel(f"view:{self.name}")
-        self.plotter.close()
+        release_interactor(self.plotter)
