@@ -55,7 +55,7 @@ def boundary_mode(model, choice: str) -> str:
 
     data = model.config.get("training", {}).get("dataset")
     if data and os.path.exists(data):
-        from porestudio.design.reference import boundary_mode_of
+        from porestudio.ml.data import boundary_mode as labels_mode
 
-        return boundary_mode_of(data)
+        return labels_mode(data)
     return "kuhn" if model.spec.dims == 2 else "periodic"

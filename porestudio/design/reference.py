@@ -29,6 +29,7 @@ import numpy as np
 
 from porestudio.design.latent import LatentSet, PCAResult, encode_dataset, pca, read_latent
 from porestudio.errors import InputError
+from porestudio.ml.data import boundary_mode
 from porestudio.progress import ProgressFn, scaled
 
 log = logging.getLogger(__name__)
@@ -148,7 +149,7 @@ def build_reference(
     p = pca(lat.mu, DENSITY_PCS)
     ref_sc = model.scaler.transform(lat.properties)
     return Reference(lat, ref_sc, bits, tuple(model.spec.input_shape()), p,
-                     _density_reference(p.scores), boundary_mode_of(data))  # fmt: skip
+                     _density_reference(p.scores), boundary_mode(data))  # fmt: skip
 
 
 def without_indices(ref: Reference, indices) -> Reference:
@@ -191,16 +192,6 @@ def _packed_inputs(model: Any, data, indices: np.ndarray, progress) -> np.ndarra
         if progress is not None:
             progress(start + len(x), len(indices))
     return np.concatenate(parts)
-
-
-def boundary_mode_of(data) -> str:
-    from porestudio.structures.dataset import open_dataset
-
-    with open_dataset(data) as ds:
-        if "permeability_lu" not in ds.property_names():
-            return "kuhn"
-        mode = ds.property_attrs("permeability_lu").get("boundary_mode", "kuhn")
-    return "periodic" if mode == "periodic" else "kuhn"
 
 
 def _density_reference(scores: np.ndarray) -> np.ndarray:

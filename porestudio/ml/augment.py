@@ -17,6 +17,12 @@ flip under a mirror of one of their axes. Porosity never changes.
 With ``augment`` on in the training configuration every training sample is drawn in a
 random one of these forms each time it is seen, its scaled targets transformed to match
 (:func:`apply`); validation and test samples are never transformed.
+
+A second, independent augmentation holds for labels computed with periodic boundaries
+(``boundary_mode`` "periodic", the 3D default set): the solver sees the sample as a torus,
+so a circular shift along any axis changes nothing in any tensor component. With
+``periodic_shift`` on every training sample is also shifted by a random offset per axis
+each time it is seen (:func:`draw_shifts`, :func:`shift`).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import numpy as np
 
 from porestudio.ml import properties as P
 
-__all__ = ["Symmetry", "apply", "symmetries"]
+__all__ = ["Symmetry", "apply", "draw_shifts", "shift", "symmetries"]
 
 _NAMES = {pair: n for n in P.PERMEABILITY for pair in (P.tensor_index(n), P.tensor_index(n)[::-1])}
 """(row, col) -> component name, both orders (the tensor is symmetric)."""
@@ -152,3 +158,22 @@ def _move(x, sym: Symmetry):
     out = x.permute(*order)
     flips = [dim[a] for a in range(3) if sym.signs[a] == -1 and dim[a] >= 2]
     return torch.flip(out, dims=flips) if flips else out
+
+
+def draw_shifts(rng: np.random.Generator, count: int, spatial: tuple[int, ...]) -> np.ndarray:
+    """Random circular offsets (count, len(spatial)) [voxels], one row per sample."""
+    return np.stack([rng.integers(0, n, count) for n in spatial], axis=1)
+
+
+def shift(x, offsets: np.ndarray):
+    """Inputs (b, 1, *spatial) circularly shifted, sample ``i`` by ``offsets[i]`` [voxels].
+
+    Only for periodic labels (module docstring); keeps shape and memory format.
+    """
+    import torch
+
+    dims = tuple(range(1, x.dim() - 1))
+    out = torch.empty_like(x)
+    for i, row in enumerate(np.asarray(offsets)):
+        out[i] = torch.roll(x[i], tuple(int(o) for o in row), dims=dims)
+    return out

@@ -37,6 +37,7 @@ _COMMON: dict[str, Any] = {
     "weight_decay": 0.0,
     "grad_clip": None,
     "augment": False,  # random label-preserving rotations/mirrors of training samples
+    "periodic_shift": False,  # random circular shifts (labels with periodic boundaries only)
     "surrogate_labels": False,  # also train on CNN-labelled samples (never val/test)
 }
 

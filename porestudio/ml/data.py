@@ -372,3 +372,21 @@ def dataset_path(path: str | os.PathLike) -> Path:
     if not p.exists():
         raise InputError(f"no such dataset: {p}")
     return p
+
+
+def boundary_mode(path: str | os.PathLike) -> str:
+    """Side boundaries the dataset's permeability labels were computed with.
+
+    Returns
+    -------
+    str
+        "periodic" (the sample is a torus to the solver) or "kuhn" (walls; also for a
+        dataset without permeability labels).
+    """
+    from porestudio.structures.dataset import open_dataset
+
+    with open_dataset(path) as ds:
+        if "permeability_lu" not in ds.property_names():
+            return "kuhn"
+        mode = ds.property_attrs("permeability_lu").get("boundary_mode", "kuhn")
+    return "periodic" if mode == "periodic" else "kuhn"

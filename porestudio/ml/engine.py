@@ -42,6 +42,7 @@ class TrainData:
     y_val: torch.Tensor
     names: tuple[str, ...]
     scaler: Any = None  # TargetScaler of y (needed by the augmentation)
+    periodic: bool = False  # labels of periodic boundaries: training samples shifted at random
 
 
 @dataclass
@@ -250,12 +251,14 @@ def _train_epoch(kind, net, opt, cfg, st, data, s: LoopSettings, si: int, epoch:
     sums: dict[str, torch.Tensor] = {}
     count = 0
     syms = _symmetries(cfg, data)
+    spatial = tuple(data.x_train.shape[1:])
     rng = np.random.default_rng([s.seed, si, epoch, s.dist.rank])  # same draws on resume
     try:
         for step, a in enumerate(range(0, len(order), bs)):
             idx = order[a : a + bs]
             codes = None if syms is None else rng.integers(0, len(syms), len(idx))
-            terms = _step(kind, net, opt, cfg, st, data, idx, s.device, codes, syms)
+            shifts = augment.draw_shifts(rng, len(idx), spatial) if data.periodic else None
+            terms = _step(kind, net, opt, cfg, st, data, idx, s.device, (codes, syms, shifts))
             if check_every and step % check_every == 0 and not torch.isfinite(terms["loss"]):
                 _diverged(st, epoch, float(terms["loss"]), s)
             for k, v in terms.items():
@@ -286,13 +289,17 @@ def _symmetries(cfg: dict[str, Any], data: TrainData) -> list | None:
     return syms if len(syms) > 1 else None
 
 
-def _step(kind, net, opt, cfg, st, data: TrainData, idx, device: str, codes=None, syms=None):
-    """One optimizer step on the samples ``idx`` (in the symmetric forms ``codes`` of
-    ``syms``, when given); returns the detached loss terms."""
+def _step(kind, net, opt, cfg, st, data: TrainData, idx, device: str, aug=(None, None, None)):
+    """One optimizer step on the samples ``idx``, augmented by ``aug`` = (codes, syms,
+    shifts): the symmetric forms ``codes`` of ``syms`` and circular ``shifts``, each when
+    given; returns the detached loss terms."""
+    codes, syms, shifts = aug
     xb = batch_x(data.x_train, idx, device, bool(cfg["channels_last"]))
     yb = data.y_train[idx].to(device)
     if codes is not None:
         xb, yb = augment.apply(xb, yb, codes, syms, data.scaler)
+    if shifts is not None:
+        xb = augment.shift(xb, shifts)
     with _autocast(device):
         total, terms = loss_terms(kind, net, xb, yb, st)
     opt.zero_grad(set_to_none=True)

@@ -20,6 +20,7 @@ import numpy as np
 from porestudio.errors import InputError
 from porestudio.ml import properties as P
 from porestudio.ml.data import (
+    boundary_mode,
     check_dataset_fits,
     dataset_fingerprint,
     labelled_indices,
@@ -105,7 +106,7 @@ def _physics(m, path: Path, x, y, n: int, progress) -> dict[str, Any]:
     n = min(n, len(x))
     pores = x[:n, None].astype(bool) if m.spec.dims == 2 else x[:n].astype(bool)
     recon = m.to_pores(m.decode(m.encode(pores)))
-    side = _boundary(path)
+    side = boundary_mode(path)
     ks = np.full((n, len(comps)), np.nan)
     for i in range(n):
         ks[i] = _solve(m.spec, recon[i], comps, side)
@@ -121,14 +122,6 @@ def _physics(m, path: Path, x, y, n: int, progress) -> dict[str, Any]:
             "label_k": label.tolist(),
         }
     return out
-
-
-def _boundary(path: Path) -> str:
-    from porestudio.structures.dataset import open_dataset
-
-    with open_dataset(path) as ds:
-        attrs = ds.property_attrs("permeability_lu")
-    return str(attrs.get("boundary_mode", "kuhn"))
 
 
 def _solve(spec, pore: np.ndarray, comps: list[str], mode: str) -> np.ndarray:

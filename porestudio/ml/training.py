@@ -15,6 +15,7 @@ from porestudio.ml import _checkpoint, _dist, finetune, modelfile
 from porestudio.ml.config import make_config
 from porestudio.ml.data import (
     DataSpec,
+    boundary_mode,
     dataset_fingerprint,
     labelled_indices,
     load_arrays,
@@ -127,6 +128,11 @@ def prepare(kind, path: Path, overrides, epochs, batch_size, seed: int) -> Prepa
     spec = spec_for_dataset(path)
     cfg = make_config(kind, spec.dims, overrides, epochs=epochs, batch_size=batch_size)
     cfg["split_seed"] = int(seed if cfg["split_seed"] is None else cfg["split_seed"])
+    if cfg["periodic_shift"] and boundary_mode(path) != "periodic":
+        raise InputError(
+            f"periodic_shift needs labels computed with periodic boundaries; those of "
+            f"{Path(path).name} had walls (label it with --mode periodic, or turn it off)"
+        )
     idx = labelled_indices(path, spec)
     parts = split_indices(len(idx), cfg["split_seed"], tuple(cfg["fractions"]))
     if cfg["surrogate_labels"]:  # the bottom-up route: surrogate rows join the train part
@@ -175,6 +181,7 @@ def _train_data(prep: Prepared, dev: str):
         y_val=torch.from_numpy(ys[va]),
         names=prep.spec.properties,
         scaler=prep.scaler,
+        periodic=bool(prep.cfg["periodic_shift"]),
     )
 
 

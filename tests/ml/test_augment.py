@@ -86,3 +86,48 @@ def test_a_3d_model_trains_with_augmentation(grf3d_set, tmp_path):
            "augment": True, "stages": [{"name": "cnn", "epochs": 2}]}  # fmt: skip
     r = api.train("cnn", grf3d_set, tmp_path / "m", config_overrides=cfg)
     assert r.epochs_run == 2 and np.isfinite(r.history[-1]["loss"])
+
+
+def test_a_circular_shift_keeps_the_periodic_tensor():
+    pore = generators.grf(8, shape=(12, 12, 12), porosity=0.55,
+                          correlation_length_vox=(1.5, 2.5, 4.0), periodic=True).pore  # fmt: skip
+    k0 = np.asarray(permeability(pore, tensor=True, mode="periodic", tol=1e-6).k_lu)
+    x = torch.from_numpy(np.stack([pore, pore])[:, None]).float()
+    offsets = augment.draw_shifts(np.random.default_rng(3), 2, pore.shape)
+    moved = augment.shift(x, offsets).numpy()[:, 0].astype(bool)
+    assert not np.array_equal(moved[0], pore) and moved[0].sum() == pore.sum()
+    np.testing.assert_array_equal(moved[1], np.roll(pore, tuple(offsets[1]), axis=(0, 1, 2)))
+    k1 = np.asarray(permeability(moved[0], tensor=True, mode="periodic", tol=1e-6).k_lu)
+    np.testing.assert_allclose(np.diag(k1), np.diag(k0), rtol=1e-3)
+    np.testing.assert_allclose(k1, k0, atol=1e-3 * k0.max())
+
+
+def test_periodic_shifts_refuse_labels_computed_with_walls(grf3d_set, tmp_path):
+    from porestudio.errors import InputError
+
+    cfg = {"periodic_shift": True, "stages": [{"name": "cnn", "epochs": 1}]}
+    with pytest.raises(InputError, match="periodic boundaries"):
+        api.train("cnn", grf3d_set, tmp_path / "m", config_overrides=cfg)
+    assert not (tmp_path / "m" / "model.safetensors").exists()
+
+
+def test_a_3d_model_trains_with_periodic_shifts(grf3d_set, tmp_path):
+    from porestudio.structures.dataset import DatasetWriter, open_dataset
+
+    periodic = tmp_path / "periodic.h5"
+    with open_dataset(grf3d_set) as ds:
+        pores = ds.pores()
+        labels = ds.properties(["permeability_lu", "label_status"])
+    with DatasetWriter(periodic, shape=pores.shape[1:], voxel_size_m=1e-5) as w:
+        w.append(pores, properties=labels)  # the fixture's labels are periodic LBM runs
+        w.set_property_attrs("permeability_lu", {"boundary_mode": "periodic"})
+    cfg = {"arch": {"channels": [4, 8, 8, 8], "kernels": [3, 3, 3, 3], "dense": [8, 8]},
+           "periodic_shift": True, "stages": [{"name": "cnn", "epochs": 1}]}  # fmt: skip
+    runs = {}
+    for name, shift in (("a", True), ("b", True), ("c", False)):
+        over = {**cfg, "periodic_shift": shift}
+        runs[name] = api.train("cnn", periodic, tmp_path / name, seed=2, deterministic=True,
+                               config_overrides=over)  # fmt: skip
+    assert runs["a"].config["training"]["config"]["periodic_shift"] is True
+    weights = [(tmp_path / d / "model.safetensors").read_bytes() for d in "abc"]
+    assert weights[0] == weights[1] and weights[0] != weights[2]
