@@ -68,6 +68,7 @@ CONFIGS: dict[str, dict] = {
         # 22.5-23.1, one thread, two rounds side by side)
         "batch_size": 8,
         "augment": True,  # the 48 symmetries of the cube, labels transformed (ml/augment.py)
+        "periodic_shift": True,  # the labels are periodic LBM runs: any circular shift is exact
         "stages": [
             {"name": "vae", "epochs": 24, "lr": 1e-3, "train": ["encoder", "decoder"],
              "recon": 1.0, "beta": 1.0, "gamma": 0.0},
@@ -85,8 +86,11 @@ CONFIGS: dict[str, dict] = {
         # samples/s, 16-32-48-64 with kernels 3-3-5-5 5.2, this one 16 (all under load)
         "batch_size": 8,
         "augment": True,
+        "periodic_shift": True,
         "arch": {"channels": [8, 16, 32, 64], "kernels": [3, 3, 3, 3], "dense": [64, 32]},
-        "stages": [{"name": "cnn", "epochs": 40, "lr": 1e-3, "train": ["all"]}],
+        # the validation loss of ~150 cubes is noisy: halve the LR only after 6 flat epochs
+        "plateau": {"patience": 6}, "early_stopping": {"patience": 16},
+        "stages": [{"name": "cnn", "epochs": 70, "lr": 1e-3, "train": ["all"]}],
     },
 }  # fmt: skip
 KINDS = {"pvae2d": "pvae", "cnn2d": "cnn", "pvae3d": "pvae", "cnn3d": "cnn"}
@@ -94,10 +98,6 @@ KINDS = {"pvae2d": "pvae", "cnn2d": "cnn", "pvae3d": "pvae", "cnn3d": "cnn"}
 # Continued training (``--finetune``, ``porestudio train --init``) on the trained model: a
 # transfer stage with a heavier property weight, then the regressor alone on frozen μ.
 FINETUNE: dict[str, dict] = {
-    # the 3D CNN's first run stopped early at a plateau of its noisy validation loss (the LR
-    # halved every 4 epochs): continue at a steady LR for longer
-    "cnn3d": {"stages": [{"name": "cnn", "epochs": 40, "lr": 1e-3}],
-              "plateau": {"patience": 8}, "early_stopping": {"patience": 40}},
     "pvae2d": {"stages": [
         {"name": "transfer", "epochs": 12, "lr": 3e-4, "gamma": 50.0},
         {"name": "regressor", "epochs": 8, "lr": 1e-3},

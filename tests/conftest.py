@@ -15,10 +15,37 @@ from __future__ import annotations
 import gc
 import os
 import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 _STATUS: dict[str, int] = {}
+
+
+@pytest.fixture(scope="session")
+def grf3d_set(tmp_path_factory) -> Path:
+    """24 GRF cubes 8³ labelled with the LBM diagonal, periodic boundaries (written once;
+    copy before changing). Shared by the ml, design and studio tests of 3D models."""
+    from porestudio.physics.permeability import permeability
+    from porestudio.structures import generators
+    from porestudio.structures.dataset import DatasetWriter
+
+    pores, ks = [], []
+    for i in range(24):
+        s = generators.grf(
+            i, shape=(8, 8, 8), porosity=0.35 + 0.01 * i, correlation_length_vox=(1.5, 1.5, 3)
+        )
+        pores.append(s.pore)
+        ks.append(np.asarray(permeability(s, mode="periodic").k_lu))
+    path = tmp_path_factory.mktemp("grf3d") / "grf3d.h5"
+    with DatasetWriter(path, shape=(8, 8, 8), voxel_size_m=1e-5) as w:
+        w.append(
+            np.stack(pores),
+            properties={"permeability_lu": np.stack(ks), "label_status": np.ones(24, np.int8)},
+        )
+        w.set_property_attrs("permeability_lu", {"boundary_mode": "periodic"})
+    return path
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -235,27 +235,12 @@ class Trained3D:
 
 
 @pytest.fixture(scope="session")
-def trained3d(tmp_path_factory) -> Trained3D:
-    """A tiny 3D pVAE (8³ cubes, 8-dim codes) trained one epoch on 24 GRF cubes labelled with
-    the LBM diagonal (periodic), written once; its model file names the dataset."""
+def trained3d(tmp_path_factory, grf3d_set) -> Trained3D:
+    """A tiny 3D pVAE (8³ cubes, 8-dim codes) trained one epoch on the 24 labelled GRF cubes
+    of ``grf3d_set``, written once; its model file names the dataset."""
     from porestudio.ml import api
-    from porestudio.physics.permeability import permeability
-    from porestudio.structures import generators
-    from porestudio.structures.dataset import DatasetWriter
 
     folder = tmp_path_factory.mktemp("trained3d")
-    pores, ks = [], []
-    for i in range(24):
-        s = generators.grf(
-            i, shape=(8, 8, 8), porosity=0.35 + 0.01 * i, correlation_length_vox=(1.5, 1.5, 3)
-        )
-        pores.append(s.pore)
-        ks.append(np.asarray(permeability(s, mode="periodic").k_lu))
-    data = folder / "grf3d.h5"
-    with DatasetWriter(data, shape=(8, 8, 8), voxel_size_m=1e-5) as w:
-        w.append(
-            np.stack(pores),
-            properties={"permeability_lu": np.stack(ks), "label_status": np.ones(24, np.int8)},
-        )
+    data = Path(shutil.copy(grf3d_set, folder / "grf3d.h5"))
     api.train("pvae", data, folder / "pvae3d", epochs=1, config_overrides=TINY_PVAE_3D, seed=1)
     return Trained3D(data, folder / "pvae3d")

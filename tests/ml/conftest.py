@@ -39,28 +39,6 @@ def squares_set(tmp_path_factory) -> Path:
     return write_squares(tmp_path_factory.mktemp("ml") / "squares.h5", 240, seed=3)
 
 
-@pytest.fixture(scope="session")
-def grf3d_set(tmp_path_factory) -> Path:
-    """24 periodic GRF cubes 8³ labelled with the LBM diagonal (periodic mode)."""
-    from porestudio.physics.permeability import permeability
-    from porestudio.structures import generators
-
-    pores, ks = [], []
-    for i in range(24):
-        s = generators.grf(
-            i, shape=(8, 8, 8), porosity=0.35 + 0.01 * i, correlation_length_vox=(1.5, 1.5, 3)
-        )
-        pores.append(s.pore)
-        ks.append(np.asarray(permeability(s, mode="periodic").k_lu))
-    path = tmp_path_factory.mktemp("ml3d") / "grf.h5"
-    with DatasetWriter(path, shape=(8, 8, 8), voxel_size_m=1e-5) as w:
-        w.append(
-            np.stack(pores),
-            properties={"permeability_lu": np.stack(ks), "label_status": np.ones(24, np.int8)},
-        )
-    return path
-
-
 @pytest.fixture(scope="session", autouse=True)
 def one_torch_thread():
     """Tiny networks run faster on one intra-op thread (and steadier on a shared CPU)."""

@@ -102,31 +102,36 @@ def test_a_circular_shift_keeps_the_periodic_tensor():
     np.testing.assert_allclose(k1, k0, atol=1e-3 * k0.max())
 
 
+def _with_boundary(src, dst, mode: str):
+    """A copy of ``src`` whose permeability labels say they had ``mode`` boundaries."""
+    from porestudio.structures.dataset import DatasetWriter, open_dataset
+
+    with open_dataset(src) as ds:
+        pores = ds.pores()
+        labels = ds.properties(["permeability_lu", "label_status"])
+    with DatasetWriter(dst, shape=pores.shape[1:], voxel_size_m=1e-5) as w:
+        w.append(pores, properties=labels)
+        w.set_property_attrs("permeability_lu", {"boundary_mode": mode})
+    return dst
+
+
 def test_periodic_shifts_refuse_labels_computed_with_walls(grf3d_set, tmp_path):
     from porestudio.errors import InputError
 
+    walls = _with_boundary(grf3d_set, tmp_path / "walls.h5", "kuhn")
     cfg = {"periodic_shift": True, "stages": [{"name": "cnn", "epochs": 1}]}
     with pytest.raises(InputError, match="periodic boundaries"):
-        api.train("cnn", grf3d_set, tmp_path / "m", config_overrides=cfg)
+        api.train("cnn", walls, tmp_path / "m", config_overrides=cfg)
     assert not (tmp_path / "m" / "model.safetensors").exists()
 
 
 def test_a_3d_model_trains_with_periodic_shifts(grf3d_set, tmp_path):
-    from porestudio.structures.dataset import DatasetWriter, open_dataset
-
-    periodic = tmp_path / "periodic.h5"
-    with open_dataset(grf3d_set) as ds:
-        pores = ds.pores()
-        labels = ds.properties(["permeability_lu", "label_status"])
-    with DatasetWriter(periodic, shape=pores.shape[1:], voxel_size_m=1e-5) as w:
-        w.append(pores, properties=labels)  # the fixture's labels are periodic LBM runs
-        w.set_property_attrs("permeability_lu", {"boundary_mode": "periodic"})
     cfg = {"arch": {"channels": [4, 8, 8, 8], "kernels": [3, 3, 3, 3], "dense": [8, 8]},
-           "periodic_shift": True, "stages": [{"name": "cnn", "epochs": 1}]}  # fmt: skip
+           "stages": [{"name": "cnn", "epochs": 1}]}  # fmt: skip
     runs = {}
     for name, shift in (("a", True), ("b", True), ("c", False)):
         over = {**cfg, "periodic_shift": shift}
-        runs[name] = api.train("cnn", periodic, tmp_path / name, seed=2, deterministic=True,
+        runs[name] = api.train("cnn", grf3d_set, tmp_path / name, seed=2, deterministic=True,
                                config_overrides=over)  # fmt: skip
     assert runs["a"].config["training"]["config"]["periodic_shift"] is True
     weights = [(tmp_path / d / "model.safetensors").read_bytes() for d in "abc"]
