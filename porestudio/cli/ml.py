@@ -73,6 +73,7 @@ def _register_train(subparsers: argparse._SubParsersAction) -> None:
             "porestudio train pvae squares.h5 --out models/pvae2d --epochs 10",
             "porestudio train pvae squares.h5 --out models/pvae2d-ft --init models/pvae2d "
             '--config \'{"stages": [{"name": "transfer", "epochs": 5}]}\'',
+            "porestudio train pvae set3d.h5 --out models/pvae3d --pretrain more_cubes.h5",
             "torchrun --nproc-per-node 2 $(which porestudio) train cnn set3d.h5 --out models/cnn",
         ),
     )
@@ -90,6 +91,11 @@ def _register_train(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of weights, shuffles and split")
     p.add_argument("--config", metavar="JSON", help="config overrides (a JSON file or string)")
     p.add_argument("--deterministic", action="store_true", help="deterministic kernels")
+    p.add_argument(
+        "--pretrain", metavar="MORE.h5",
+        help="pvae: structures of the same sample shape, labelled or not, that the VAE stages "
+        "also learn from (never validation or test)",
+    )  # fmt: skip
     p.add_argument(
         "--init", metavar="MODEL",
         help="start from this trained model (fine-tune: its architecture, scaler and split "
@@ -116,15 +122,21 @@ def _overrides(text: str | None) -> dict[str, Any] | None:
 
     if not text:
         return None
-    p = Path(text)
-    try:
-        raw = p.read_text() if p.exists() else text
+    try:  # JSON text starts with "{" (a long one is no valid file name); else a file
+        raw = text if text.lstrip().startswith("{") else Path(text).read_text()
         value = json.loads(raw)
     except (OSError, json.JSONDecodeError) as exc:
         raise InputError(f"--config is neither a JSON file nor JSON text ({exc})") from None
     if not isinstance(value, dict):
         raise InputError("--config must be a JSON object")
     return value
+
+
+def _with_pretrain(overrides: dict[str, Any] | None, path: str | None) -> dict[str, Any] | None:
+    """``--pretrain`` as the ``pretrain_data`` option (it wins over the one in --config)."""
+    if path is None:
+        return overrides
+    return {**(overrides or {}), "pretrain_data": path}
 
 
 def _format_event(ev: dict[str, Any]) -> str:
@@ -158,8 +170,8 @@ def handle_train(args: argparse.Namespace) -> int:
     result = train(
         args.kind, args.data, args.out, epochs=args.epochs, device=args.device,
         batch_size=args.batch_size, seed=args.seed, resume=args.resume, progress=show,
-        config_overrides=_overrides(args.config), deterministic=args.deterministic,
-        init=args.init,
+        config_overrides=_with_pretrain(_overrides(args.config), args.pretrain),
+        deterministic=args.deterministic, init=args.init,
     )  # fmt: skip
     summary = {
         "model": str(result.directory),

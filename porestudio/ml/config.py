@@ -39,6 +39,7 @@ _COMMON: dict[str, Any] = {
     "augment": False,  # random label-preserving rotations/mirrors of training samples
     "periodic_shift": False,  # random circular shifts (labels with periodic boundaries only)
     "surrogate_labels": False,  # also train on CNN-labelled samples (never val/test)
+    "pretrain_data": None,  # pVAE: a dataset whose samples join the VAE stages (ml/pretrain.py)
 }
 
 # stage: epochs, lr, which parts train, loss weights (recon, beta = KL, gamma = property MSE)

@@ -287,6 +287,13 @@ def load_arrays(
     return x, y
 
 
+def load_inputs(path: str | os.PathLike, spec: DataSpec) -> np.ndarray:
+    """Every sample of a dataset as model inputs, labels or not: uint8 (n, *input shape),
+    1 = pore (the dataset must fit ``spec``)."""
+    with _open(path) as ds:
+        return _read_inputs(ds, spec, np.arange(len(ds)))
+
+
 def _read_inputs(ds, spec: DataSpec, idx: np.ndarray) -> np.ndarray:
     """uint8 (n, *input_shape), read in blocks of sorted unique indices."""
     spec.check_fits(ds.shape, extruded=True)  # shape only; extrusion checked per sample

@@ -15,7 +15,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ import torch.nn.functional as F
 
 from porestudio.errors import InputError, SolverError
 from porestudio.ml import _checkpoint, _dist, augment
+from porestudio.ml.pretrain import uses_pretrain
 from porestudio.ml.pvae import kl_per_sample
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,15 @@ class TrainData:
     names: tuple[str, ...]
     scaler: Any = None  # TargetScaler of y (needed by the augmentation)
     periodic: bool = False  # labels of periodic boundaries: training samples shifted at random
+    x_extra: torch.Tensor | None = None  # unlabelled samples for the VAE stages (pretrain_data)
+
+    def for_stage(self, stage: dict[str, Any]) -> TrainData:
+        """The data of one stage: VAE stages also learn from ``x_extra`` (targets NaN, unused)."""
+        if self.x_extra is None or not uses_pretrain(stage):
+            return self
+        y_extra = self.y_train.new_full((len(self.x_extra), self.y_train.shape[1]), math.nan)
+        x = torch.cat([self.x_train, self.x_extra])
+        return replace(self, x_train=x, y_train=torch.cat([self.y_train, y_extra]), x_extra=None)
 
 
 @dataclass
@@ -144,6 +154,7 @@ def _stage_optim(kind: str, module, cfg: dict[str, Any], st: dict[str, Any]):
 def _run_stage(kind, module, cfg, data, s, si, opt, sched, state, best, result):
     st = cfg["stages"][si]
     es = cfg["early_stopping"]
+    data = data.for_stage(st)
     net = _dist.wrap(module, s.dist, s.device)
     for epoch in range(state["epoch"], int(st["epochs"])):
         if state["bad"] >= int(es["patience"]):
@@ -189,6 +200,7 @@ def _event(st, si, n_stages, epoch, opt, train, val, r2, dt, t_train, data, s) -
         "loss": train["loss"],
         "val_loss": val["loss"],
         "seconds": dt,
+        "samples": n,
         "samples_per_s": n / t_train if t_train > 0 else float("nan"),
     }
     event.update({f"train_{k}": v for k, v in train.items() if k != "loss"})

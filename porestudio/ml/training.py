@@ -23,6 +23,7 @@ from porestudio.ml.data import (
     split_indices,
 )
 from porestudio.ml.metrics import regression_metrics
+from porestudio.ml.pretrain import load_pretrain
 from porestudio.ml.scaling import TargetScaler
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ class Prepared:
     y: np.ndarray
     scaler: TargetScaler
     fingerprint: str
+    x_extra: np.ndarray | None = None  # samples of pretrain_data (VAE stages only)
+    extra: dict[str, Any] | None = None  # their record in the model file
 
 
 def run_training(
@@ -147,7 +150,10 @@ def prepare(kind, path: Path, overrides, epochs, batch_size, seed: int) -> Prepa
     x, y = load_arrays(path, spec, idx, surrogate=bool(cfg["surrogate_labels"]))
     log.info("loaded %d samples in %.1f s", len(idx), time.perf_counter() - t0)
     scaler = TargetScaler.fit(spec.properties, y[parts["train"]], cfg["target_scaling"])
-    return Prepared(spec, cfg, idx, parts, x, y, scaler, dataset_fingerprint(path))
+    prep = Prepared(spec, cfg, idx, parts, x, y, scaler, dataset_fingerprint(path))
+    if cfg["pretrain_data"]:
+        prep.x_extra, prep.extra = load_pretrain(kind, cfg["pretrain_data"], spec, cfg["stages"])
+    return prep
 
 
 def _new_module(kind: str, prep: Prepared, seed: int, dev: str, state=None):
@@ -182,6 +188,7 @@ def _train_data(prep: Prepared, dev: str):
         names=prep.spec.properties,
         scaler=prep.scaler,
         periodic=bool(prep.cfg["periodic_shift"]),
+        x_extra=None if prep.x_extra is None else torch.from_numpy(prep.x_extra).to(dev),
     )
 
 
@@ -213,6 +220,7 @@ def _training_record(prep: Prepared, seed, path, loop, dev, dist, base) -> dict[
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "history": loop.history,
         **({} if base is None else {"init_from": finetune.record(base)}),
+        **({} if prep.extra is None else {"pretrain": prep.extra}),
     }
 
 
