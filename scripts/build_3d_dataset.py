@@ -14,10 +14,15 @@ source's own voxel size is in each sample's provenance). Every sample is then la
 the full periodic LBM tensor by the resumable campaign (``porestudio label`` machinery): a
 killed run continues where it stopped when the script is run again.
 
+With ``--unlabelled`` it writes GRF cubes only, from another seed and never labelled: the
+structures the 3D pVAE's VAE stage also learns from (``train --pretrain``); they cost
+milliseconds each where a label costs seconds of LBM.
+
 Usage::
 
     python scripts/build_3d_dataset.py --out resources/default_3d.h5 --count 1500
     python scripts/build_3d_dataset.py --out resources/default_3d.h5 --label-only
+    python scripts/build_3d_dataset.py --out more_3d.h5 --count 1500 --seed 2027 --unlabelled
 """
 
 from __future__ import annotations
@@ -72,9 +77,9 @@ def grf_params(rng: np.random.Generator, args: argparse.Namespace) -> tuple[floa
 
 
 def build(args: argparse.Namespace) -> None:
-    """Write the unlabelled dataset (CT cubes first, then the GRF cubes)."""
+    """Write the unlabelled dataset (CT cubes first unless ``--unlabelled``, then GRF cubes)."""
     size = args.size
-    cubes = ct_cubes(size)
+    cubes = [] if args.unlabelled else ct_cubes(size)
     rng = np.random.default_rng([args.seed, 0])
     attrs = {
         "generator": "default_3d", "seed": args.seed, "count_grf": args.count,
@@ -82,7 +87,8 @@ def build(args: argparse.Namespace) -> None:
         "note": "lattice units; GRF cubes are periodic; CT cubes from resources/ct",
     }  # fmt: skip
     with DatasetWriter(args.out, shape=(size,) * 3, voxel_size_m=None, attrs=attrs) as w:
-        w.append(np.stack([c for c, _ in cubes]), provenance=[p for _, p in cubes])
+        if cubes:
+            w.append(np.stack([c for c, _ in cubes]), provenance=[p for _, p in cubes])
         for start in range(0, args.count, 64):
             pores, provs = [], []
             for i in range(start, min(start + 64, args.count)):
@@ -111,6 +117,10 @@ def main() -> None:
     p.add_argument("--device", default="cpu")
     p.add_argument("--label-only", action="store_true", help="resume labelling only")
     p.add_argument(
+        "--unlabelled", action="store_true",
+        help="GRF cubes only, never labelled (for train --pretrain; use another --seed)",
+    )  # fmt: skip
+    p.add_argument(
         "--ct-max-steps", type=int, default=30_000,
         help="LBM step limit of the CT cubes' runs (default 30000: a low-porosity Berea cube "
         "at the automatic tau can need millions of steps; those fail with 'not converged' "
@@ -125,6 +135,8 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if not args.label_only and not args.out.exists():
         build(args)
+    if args.unlabelled:
+        return
     t0 = time.perf_counter()
 
     def progress(done: int, total: int) -> None:

@@ -26,6 +26,8 @@ import argparse
 import json
 import logging
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -40,6 +42,7 @@ log = logging.getLogger("train_default_models")
 
 SQUARES_SEED, SQUARES_COUNT = 2025, 48_831
 HELDOUT_SEED, HELDOUT_COUNT = 7, 2_000
+PRETRAIN_3D_SEED, PRETRAIN_3D_COUNT = 2027, 1_500  # unlabelled GRF cubes for the 3D VAE stage
 
 # Per-model training configuration (merged into porestudio.ml.config defaults).
 CONFIGS: dict[str, dict] = {
@@ -69,15 +72,16 @@ CONFIGS: dict[str, dict] = {
         "batch_size": 8,
         "augment": True,  # the 48 symmetries of the cube, labels transformed (ml/augment.py)
         "periodic_shift": True,  # the labels are periodic LBM runs: any circular shift is exact
+        # the vae stage also learns from PRETRAIN_3D_COUNT unlabelled GRF cubes (--pretrain3d)
         "stages": [
-            {"name": "vae", "epochs": 24, "lr": 1e-3, "train": ["encoder", "decoder"],
+            {"name": "vae", "epochs": 10, "lr": 1e-3, "train": ["encoder", "decoder"],
              "recon": 1.0, "beta": 1.0, "gamma": 0.0},
             {"name": "regressor", "epochs": 8, "lr": 3e-3, "train": ["regressor"],
              "recon": 0.0, "beta": 0.0, "gamma": 1.0},
-            {"name": "joint", "epochs": 12, "lr": 3e-4,
+            {"name": "joint", "epochs": 10, "lr": 3e-4,
              "train": ["encoder", "decoder", "regressor"], "recon": 1.0, "beta": 1.0,
              "gamma": 1.0},
-            {"name": "transfer", "epochs": 8, "lr": 2e-4, "train": ["encoder", "regressor"],
+            {"name": "transfer", "epochs": 6, "lr": 2e-4, "train": ["encoder", "regressor"],
              "recon": 1.0, "beta": 1.0, "gamma": 10.0},
         ],
     },
@@ -90,7 +94,7 @@ CONFIGS: dict[str, dict] = {
         "arch": {"channels": [8, 16, 32, 64], "kernels": [3, 3, 3, 3], "dense": [64, 32]},
         # the validation loss of ~150 cubes is noisy: halve the LR only after 6 flat epochs
         "plateau": {"patience": 6}, "early_stopping": {"patience": 16},
-        "stages": [{"name": "cnn", "epochs": 70, "lr": 1e-3, "train": ["all"]}],
+        "stages": [{"name": "cnn", "epochs": 45, "lr": 1e-3, "train": ["all"]}],
     },
 }  # fmt: skip
 KINDS = {"pvae2d": "pvae", "cnn2d": "cnn", "pvae3d": "pvae", "cnn3d": "cnn"}
@@ -117,6 +121,16 @@ def squares_set(path: Path, seed: int, count: int, label: int | None = None) -> 
     return path
 
 
+def pretrain_3d(path: Path) -> Path:
+    """The unlabelled GRF cubes of the 3D VAE stage, generated when missing (~1 min)."""
+    if not path.exists():
+        script = Path(__file__).with_name("build_3d_dataset.py")
+        subprocess.run([sys.executable, str(script), "--out", str(path), "--unlabelled",
+                        "--count", str(PRETRAIN_3D_COUNT), "--seed", str(PRETRAIN_3D_SEED)],
+                       check=True)  # fmt: skip
+    return path
+
+
 def train_one(name: str, data: Path, work: Path, args: argparse.Namespace,
               init: Path | None = None) -> Path:  # fmt: skip
     """Train (or resume) one model in ``work/name``; returns the model folder.
@@ -137,9 +151,12 @@ def train_one(name: str, data: Path, work: Path, args: argparse.Namespace,
         log.info("%s %s %d/%d lr=%.2g %s", name, ev.get("stage"), ev.get("epoch", 0) + 1,
                  ev.get("epochs", 0), ev.get("lr", 0.0), terms)  # fmt: skip
 
+    overrides = CONFIGS[name] if init is None else FINETUNE[name]
+    if name == "pvae3d" and init is None:
+        overrides = {**overrides, "pretrain_data": str(pretrain_3d(args.pretrain3d))}
     result = api.train(
         KINDS[name], data, folder, device=args.device, seed=args.seed, progress=progress,
-        config_overrides=CONFIGS[name] if init is None else FINETUNE[name], init=init,
+        config_overrides=overrides, init=init,
     )  # fmt: skip
     log.info("%s trained in %.0f s (%d epochs)", name, time.perf_counter() - t0,
              result.epochs_run)  # fmt: skip
@@ -324,6 +341,11 @@ def main() -> None:
     p.add_argument("--models", nargs="+", choices=sorted(CONFIGS), default=["pvae2d", "cnn2d"])
     p.add_argument("--data-dir", type=Path, default=Path("~/.cache/porestudio").expanduser())
     p.add_argument("--data3d", type=Path, default=RESOURCES_DIR / "default_3d.h5")
+    p.add_argument(
+        "--pretrain3d", type=Path, default=None,
+        help="unlabelled cubes of the 3D VAE stage (default DATA_DIR/pretrain_3d.h5, "
+        "generated when missing)",
+    )  # fmt: skip
     p.add_argument("--work-dir", type=Path, default=Path("~/.cache/porestudio/train").expanduser())
     p.add_argument("--out", type=Path, default=RESOURCES_DIR / "models")
     p.add_argument("--doc", type=Path, default=Path(__file__).parents[1] / "docs" / "models.md")
@@ -338,6 +360,7 @@ def main() -> None:
     args = p.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     args.data_dir.mkdir(parents=True, exist_ok=True)
+    args.pretrain3d = args.pretrain3d or args.data_dir / "pretrain_3d.h5"
     args.out.mkdir(parents=True, exist_ok=True)
     for name in args.models:
         if name.endswith("2d"):
