@@ -20,12 +20,11 @@ from collections.abc import Callable, Hashable
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from porestudio.atomic import SUFFIXES, atomic_path
 from porestudio.gui.jobs import JobManager
 from porestudio.gui.mesh import RenderMeshes, build_render_meshes, slice_plane, to_polydata
 from porestudio.gui.mesh_cache import MeshCache
 from porestudio.gui.model.render import LEGACY, SETTLE_MS, ScrubPolicy
-from porestudio.gui.render_widget import release_interactor
+from porestudio.gui.render_widget import draw_scale, release_interactor, save_png
 from porestudio.structures.volume import Structure
 
 log = logging.getLogger(__name__)
@@ -335,34 +334,7 @@ class StructureViewer(QtWidgets.QWidget):
         if key == self._scale_key and not reset_camera:
             return
         self._scale_key = key
-        nz, ny, nx = meshes.shape
-        s = meshes.scale.spacing
-        unit = meshes.scale.unit.replace("µ", "u")  # VTK fonts lack µ
-        bounds = (0.0, nx * s, 0.0, ny * s, 0.0, nz * s)
-        self.plotter.show_bounds(
-            bounds=bounds,
-            xtitle=f"x [{unit}]",
-            ytitle=f"y [{unit}]",
-            ztitle=f"z [{unit}]",
-            n_xlabels=3,
-            n_ylabels=3,
-            n_zlabels=3,
-            font_size=9,
-            color="#303030",
-            bold=False,
-            location="outer",
-            render=False,
-            fmt="%.0f",
-        )
-        axes = self.plotter.renderer.cube_axes_actor
-        if axes is not None:  # keep the labels in small (A/B) views
-            axes.SetEnableDistanceLOD(False)
-            axes.SetEnableViewAngleLOD(False)
-        self.plotter.reset_camera(render=False, bounds=bounds)
-        if reset_camera:
-            self.plotter.view_isometric(render=False)
-            self.plotter.reset_camera(render=False, bounds=bounds)
-        self.plotter.camera.zoom(0.85)  # room for the axis labels
+        draw_scale(self.plotter, meshes.shape, meshes.scale, reset_camera=reset_camera)
 
     # --- slices ------------------------------------------------------------------------
     def _update_slider_ranges(self, shape: tuple[int, int, int]) -> None:
@@ -427,16 +399,7 @@ class StructureViewer(QtWidgets.QWidget):
 
     def save_screenshot(self, path: str, overwrite: bool = False) -> None:
         """Write the 3D view as a PNG (atomic; an existing file only with ``overwrite``)."""
-        image = self.plotter.screenshot(return_img=True)
-        from PySide6 import QtGui
-
-        h, w = image.shape[:2]
-        qimage = QtGui.QImage(
-            np.ascontiguousarray(image).data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888
-        )
-        with atomic_path(path, overwrite=overwrite, suffixes=SUFFIXES["png"]) as tmp:
-            if not qimage.save(str(tmp), "PNG"):
-                raise OSError(f"could not encode {path}")
+        save_png(self.plotter, path, overwrite=overwrite)
 
     def close_plotter(self) -> None:
         """Release the render window (call before the widget goes)."""
