@@ -44,6 +44,7 @@ from porestudio.design.reference import (
 )
 from porestudio.design.targets import Targets, make_targets, model_columns
 from porestudio.errors import InputError
+from porestudio.physics.options import CHECK_MAX_STEPS, CHECK_TOL
 from porestudio.progress import ProgressFn
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ class DesignOptions:
 
 DEFAULTS_3D: dict[str, Any] = {
     "n_verify": 6, "verify_batch": 2, "verify_tol": 0.02, "n_verify_outside": 2,
-    "retry_steps": 0, "physics_tol": 1e-4, "physics_max_steps": 20_000,
+    "retry_steps": 0, "physics_tol": CHECK_TOL, "physics_max_steps": CHECK_MAX_STEPS,
 }  # fmt: skip
 """What a 3D model changes in :class:`DesignOptions`: each verification is an LBM tensor
 (seconds per 48³ cube on a CPU core, where a 2D one is an exact 2D solve of ~20 ms), so fewer

@@ -109,9 +109,13 @@ def _physics(m, path: Path, x, y, n: int, progress) -> dict[str, Any]:
     side = boundary_mode(path)
     ks = np.full((n, len(comps)), np.nan)
     for i in range(n):
-        ks[i] = _solve(m.spec, recon[i], comps, side)
+        if not recon[i].any():  # all solid: no flow
+            ks[i] = 0.0
+        elif m.spec.dims == 2 or not recon[i].all():  # an all-pore volume: unbounded, unscored
+            ks[i] = _solve(m.spec, recon[i], comps, side)
         report(progress, i + 1, n)
-    out: dict[str, Any] = {"n": n, "boundary_mode": side}
+    unscored = int(np.isnan(ks).any(axis=1).sum())
+    out: dict[str, Any] = {"n": n, "unscored": unscored, "boundary_mode": side}
     for j, c in enumerate(comps):
         label = y[:n, m.spec.properties.index(c)]
         rel = np.abs(ks[:, j] - label) / np.abs(label)
@@ -130,12 +134,14 @@ def _solve(spec, pore: np.ndarray, comps: list[str], mode: str) -> np.ndarray:
 
         side = "periodic" if mode == "periodic" else "wall"
         section = pore[0]
-        if not section.any():
-            return np.zeros(1)
         return np.array([extruded_permeability(section, side=side)])
+    from porestudio.physics.options import CHECK_MAX_STEPS, CHECK_TOL
     from porestudio.physics.permeability import permeability
 
     axes = tuple(c[2] for c in comps)
-    res = permeability(pore, axes=axes, mode=mode)
+    res = permeability(pore, axes=axes, mode=mode, tol=CHECK_TOL, max_steps=CHECK_MAX_STEPS)
+    if not all(run.converged for run in res.runs):
+        log.info("a reconstruction's LBM run hit its step limit; left unscored")
+        return np.full(len(comps), np.nan)
     k = np.asarray(res.k_lu)
     return np.array([k[P.tensor_index(c)] for c in comps])

@@ -25,6 +25,13 @@ DTYPES = ("float32", "float64")
 DEVICES = ("cpu", "cuda", "auto")
 _CUDA_N = re.compile(r"cuda:\d+")
 
+CHECK_TOL = 1e-4
+"""LBM tolerance of runs that check learned structures (evaluation, design verification):
+the one the 3D labels were computed with (scripts/build_3d_dataset.py)."""
+CHECK_MAX_STEPS = 20_000
+"""Step limit of such runs: a decoded structure can be so tortuous that its run would take
+many minutes; it is then left unscored (NaN) rather than holding the whole check."""
+
 HELP: dict[str, str] = {
     "mode": "side boundaries of the LBM runs: kuhn (no-slip walls; free-slip runs give the "
     "tensor's off-diagonals; the paper's) or periodic (periodic sides; symmetric tensor, "

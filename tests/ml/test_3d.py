@@ -46,3 +46,26 @@ def test_3d_models_train_predict_and_refuse_2d_data(kind, grf3d_set, squares_set
         prob = m.decode(m.encode(pores))
         assert prob.shape == (3, 8, 8, 8)
         assert m.to_pores(prob).shape == (3, 8, 8, 8)
+
+
+def test_reconstruction_physics_leaves_a_run_past_the_step_limit_unscored(
+    grf3d_set, tmp_path, monkeypatch
+):
+    from porestudio.ml import evaluation
+    from porestudio.physics import options
+
+    spec = spec_for_dataset(grf3d_set)
+    comps = ["k_xx", "k_yy", "k_zz"]
+    with open_dataset(grf3d_set) as ds:
+        pore, label = ds.pore(5), ds.properties(["permeability_lu"])["permeability_lu"][5]
+    k = evaluation._solve(spec, pore, comps, "periodic")
+    np.testing.assert_allclose(k, np.diag(label), rtol=1e-3)  # the label's own runs
+    monkeypatch.setattr(options, "CHECK_MAX_STEPS", 3)  # no 3D run converges in 3 steps
+    assert np.isnan(evaluation._solve(spec, pore, comps, "periodic")).all()
+    # a whole evaluation goes on past such runs (and past all-pore reconstructions of an
+    # untrained decoder, whose k is unbounded) and counts them
+    r = api.train("pvae", grf3d_set, tmp_path / "m", epochs=1, config_overrides=SMALL["pvae"])
+    phys = api.evaluate(api.load(r.directory), grf3d_set, physics_samples=3)["physics"]
+    k_xx = np.asarray(phys["k_xx"]["solver_k"])
+    assert phys["n"] == len(k_xx) >= 2 and phys["unscored"] == np.isnan(k_xx).sum() >= 1
+    assert np.all(np.isnan(k_xx) | (k_xx == 0))  # unscored, or all solid (no flow)
