@@ -39,8 +39,11 @@ def binarise_variants(prob: np.ndarray, phi_target: float, flow_axes, dims: int,
 
 
 def _clean(pore: np.ndarray, flow_axes, dims: int) -> tuple[np.ndarray, bool]:
+    """The cleaned structure and whether it can be a design: its pore space percolates and,
+    in 3D, some solid is left (a very open decode can lose every solid voxel as floating
+    islands: an empty cube has nothing to print and an unbounded k)."""
     c = clean_section(pore) if dims == 2 else clean_volume(pore, flow_axes)
-    return c.pore, c.percolates
+    return c.pore, c.percolates and (dims == 2 or not c.pore.all())
 
 
 def _matched(prob: np.ndarray, phi: float, flow_axes, dims: int) -> tuple[np.ndarray, bool]:

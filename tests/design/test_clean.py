@@ -54,3 +54,17 @@ def test_batch_of_extruded_structures():
     np.testing.assert_array_equal(islands, [1, 1])
     assert out[:, :, 4:6, 4:6].all()
     assert all(morphology.is_extruded(p, "z") for p in out)
+
+
+def test_a_volume_left_without_solid_is_no_design():
+    from porestudio.design._candidates import binarise_variants
+
+    # thin solid specks inside an open cube: all are floating islands, cleaning removes them
+    prob = np.ones((12, 12, 12))
+    prob[4, 4, 4] = prob[7, 8, 6] = 0.0
+    [(pore, usable)] = binarise_variants(prob, float("nan"), ("x", "y", "z"), dims=3)
+    assert pore.all() and clean_volume(prob > 0.5).percolates
+    assert not usable  # flows, but nothing is left to print
+    prob[:, :, 0] = 0.0  # a wall touching the box: solid stays, the pore space still flows
+    [(pore, usable)] = binarise_variants(prob, float("nan"), ("y", "z"), dims=3)
+    assert not pore.all() and usable
