@@ -111,8 +111,8 @@ def _physics(m, path: Path, x, y, n: int, progress) -> dict[str, Any]:
     for i in range(n):
         if not recon[i].any():  # all solid: no flow
             ks[i] = 0.0
-        elif m.spec.dims == 2 or not recon[i].all():  # an all-pore volume: unbounded, unscored
-            ks[i] = _solve(m.spec, recon[i], comps, side)
+        elif not (m.spec.dims == 3 and recon[i].all()):  # an all-pore volume stays NaN
+            ks[i] = _solve(m.spec, recon[i], comps, side)  # (k unbounded: unscored)
         report(progress, i + 1, n)
     unscored = int(np.isnan(ks).any(axis=1).sum())
     out: dict[str, Any] = {"n": n, "unscored": unscored, "boundary_mode": side}

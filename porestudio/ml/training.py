@@ -84,7 +84,10 @@ def _run(kind, path, out, epochs, device, batch_size, seed, progress, overrides,
         prep = finetune.adopt(prep, base)
     module = _new_module(kind, prep, seed, dev, None if base is None else base.state)
     identity = {"kind": kind, "fingerprint": prep.fingerprint, "config": prep.cfg, "seed": seed,
-                "init": None if base is None else base.config.get("weights_sha256")}  # fmt: skip
+                "init": None if base is None else base.config.get("weights_sha256"),
+                # a resumed run must see the same unlabelled samples, not just the same path
+                **({} if prep.extra is None else
+                   {"pretrain": prep.extra["dataset_fingerprint"]})}  # fmt: skip
     settings = engine.LoopSettings(out, dev, int(seed), identity, dist, progress)
     loop = engine.run(kind, module, prep.cfg, _train_data(prep, dev), settings)
     module.eval()

@@ -78,3 +78,20 @@ def test_train_pretrain_option_on_the_command_line(squares_set, tmp_path, capsys
                "--pretrain", str(tmp_path / "missing.h5")])  # fmt: skip
     err = capsys.readouterr().err.strip()
     assert rc == 2 and len(err.splitlines()) == 1 and "missing.h5" in err
+
+
+def test_a_resumed_run_refuses_changed_unlabelled_samples(squares_set, tmp_path):
+    from porestudio.errors import Cancelled
+
+    more = _unlabelled(tmp_path / "more.h5", 6)
+    cfg = {**SMALL, "pretrain_data": str(more)}
+
+    def stop(ev):
+        raise Cancelled("stop")
+
+    with pytest.raises(Cancelled):
+        api.train("pvae", squares_set, tmp_path / "m", config_overrides=cfg, progress=stop)
+    more.unlink()
+    _unlabelled(more, 6, seed=12)  # same path, other structures
+    with pytest.raises(InputError, match="belongs to another training"):
+        api.train("pvae", squares_set, tmp_path / "m", config_overrides=cfg)
