@@ -3,6 +3,11 @@
 Four blocks of convolution (``"same"`` padding) + ReLU + max-pooling with growing widths
 (default 32→256) and kernels (3→7), global average pooling (the input size is not baked
 in), dense 64 and 32 with ReLU, and linear outputs: the scaled targets.
+
+``padding`` is ``"zeros"`` (the paper's) or ``"circular"``: for periodic structures (the
+3D design space's GRF cubes) circular padding reads across the faces as the periodic LBM
+does, so the network sees no artificial wall at the border and its output does not change
+when the structure is shifted periodically by a multiple of the pooling factor 2⁴.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from typing import Any
 from porestudio.errors import InputError
 from porestudio.ml._nn import layers
 from porestudio.ml.config import CNN_ARCH as ARCH_DEFAULTS  # noqa: E402,F401
+
+PADDINGS = ("zeros", "circular")
 
 
 def build_cnn(dims: int, n_out: int, arch: dict[str, Any]):
@@ -24,7 +31,8 @@ def build_cnn(dims: int, n_out: int, arch: dict[str, Any]):
     n_out : int
         Number of outputs (scaled properties).
     arch : dict
-        ``channels`` and ``kernels`` (one per block) and ``dense`` widths.
+        ``channels`` and ``kernels`` (one per block), ``dense`` widths and ``padding``
+        (``"zeros"``, the default, or ``"circular"``).
     """
     import torch.nn as nn
 
@@ -32,12 +40,16 @@ def build_cnn(dims: int, n_out: int, arch: dict[str, Any]):
     channels, kernels = list(arch["channels"]), list(arch["kernels"])
     if len(channels) != len(kernels) or not channels:
         raise InputError("CNN config: channels and kernels must be non-empty and equally long")
+    padding = arch.get("padding", "zeros")
+    if padding not in PADDINGS:
+        raise InputError(f"CNN config: padding must be one of {PADDINGS}; got {padding!r}")
     blocks: list[nn.Module] = []
     c_in = 1
     for c, k in zip(channels, kernels, strict=True):
         if int(k) % 2 != 1:
             raise InputError(f"CNN config: kernel sizes must be odd; got {k}")
-        blocks += [conv(c_in, int(c), int(k), padding=int(k) // 2), nn.ReLU(inplace=True)]
+        layer = conv(c_in, int(c), int(k), padding=int(k) // 2, padding_mode=padding)
+        blocks += [layer, nn.ReLU(inplace=True)]
         blocks.append(pool(2, ceil_mode=True))
         c_in = int(c)
     blocks += [gpool(1), nn.Flatten()]

@@ -16,6 +16,7 @@ CNN_ARCH: dict[str, Any] = {
     "channels": [32, 64, 128, 256],
     "kernels": [3, 5, 5, 7],
     "dense": [64, 32],
+    "padding": "zeros",  # or "circular" for periodic structures (ml/cnn.py)
 }
 PVAE_ARCH: dict[str, Any] = {
     "channels": [16, 32, 64, 64],

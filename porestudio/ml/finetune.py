@@ -9,17 +9,22 @@ time already spent on it, so the reported training time stays honest.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from porestudio.errors import InputError
 from porestudio.ml import modelfile
 from porestudio.ml.data import DataSpec
 from porestudio.ml.scaling import TargetScaler
 
-__all__ = ["InitModel", "adopt", "init_overrides", "read_init", "record"]
+log = logging.getLogger(__name__)
+
+__all__ = ["InitModel", "held_out_parts", "adopt", "init_overrides", "read_init", "record"]
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,41 @@ def adopt(prep, base: InitModel):
             f"{prep.spec.sample_shape_zyx} with {', '.join(prep.spec.properties)}"
         )
     scaler = TargetScaler.from_json(base.config.get("scaler", {}))
-    return replace(prep, scaler=scaler)
+    return replace(prep, scaler=scaler, parts=held_out_parts(prep.idx, prep.parts, base))
+
+
+def held_out_parts(idx, parts: dict[str, np.ndarray], base: InitModel) -> dict[str, np.ndarray]:
+    """The split with the starting model's test samples as the test part.
+
+    The seed split is by position among the labelled samples, so on a dataset that has
+    gained labels since (a campaign went on) the same seed draws another split and would
+    train on the starting model's test samples. Its recorded ``test_indices`` (dataset
+    indices) stay the test part; a seed-test sample that was not among them joins the
+    training part. On the unchanged dataset the split is the starting model's.
+
+    Parameters
+    ----------
+    idx : ndarray of int (n,)
+        Dataset index of each loaded sample.
+    parts : dict
+        ``{"train", "val", "test"}`` -> positions into ``idx`` (the seed split).
+    base : InitModel
+        The starting model.
+    """
+    test_ids = base.config.get("training", {}).get("test_indices")
+    if test_ids is None:
+        return parts
+    test = np.flatnonzero(np.isin(idx, np.asarray(test_ids, dtype=np.int64)))
+    moved = np.setdiff1d(parts["test"], test)
+    if len(moved) or len(test) != len(parts["test"]):
+        log.info("dataset changed since %s: its %d test samples stay held out, %d samples "
+                 "of the seed's test part join training", base.path.name, len(test),
+                 len(moved))  # fmt: skip
+    return {
+        "train": np.union1d(np.setdiff1d(parts["train"], test), moved),
+        "val": np.setdiff1d(parts["val"], test),
+        "test": test,
+    }
 
 
 def record(base: InitModel) -> dict[str, Any]:

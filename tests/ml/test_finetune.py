@@ -77,3 +77,22 @@ def test_cli_train_init(base_model, squares_set, tmp_path, capsys):
     assert rc == 2
     assert "no such model" in capsys.readouterr().err
     assert not (tmp_path / "n").exists()  # refused before anything was written
+
+
+def test_fine_tune_on_a_grown_dataset_keeps_the_test_samples_held_out(squares_writer, tmp_path):
+    import h5py
+
+    path = squares_writer(tmp_path / "grown.h5", 200, seed=4)
+    with h5py.File(path, "r+") as f:  # the campaign had labelled 150 of them
+        f["properties/label_status"][150:] = 0
+    stages = {"stages": [{"name": "vae", "epochs": 1}, {"name": "regressor", "epochs": 1}]}
+    base = api.train("pvae", path, tmp_path / "base", seed=2, config_overrides={**TINY, **stages})
+    old_test = base.config["training"]["test_indices"]
+    with h5py.File(path, "r+") as f:  # ... and went on: 50 more labels
+        f["properties/label_status"][150:] = 1
+    ft = api.train("pvae", path, tmp_path / "ft", seed=2, init=base.directory,
+                   config_overrides={"stages": [{"name": "regressor", "epochs": 1}]})  # fmt: skip
+    # the seed alone would draw another split over 200 samples: the old test part stays
+    assert ft.config["training"]["test_indices"] == old_test
+    sizes = ft.config["training"]["split_sizes"]
+    assert sizes["test"] == len(old_test) and sum(sizes.values()) == 200
