@@ -1,8 +1,9 @@
 """Starting a training run from a trained model (``train --init MODEL``).
 
 A fine-tune continues an existing model on the same kind of data: its architecture, target
-scaling, fitted scaler and split seed are kept (so the regressor's outputs mean the same
-and a held-out split stays held out), only the stages of the new configuration run. The
+scaling, fitted scaler, split seed and test samples are kept (so the regressor's outputs
+mean the same and the held-out samples stay held out, also on a dataset that has gained
+labels since: :func:`held_out_parts`), only the stages of the new configuration run. The
 model file written at the end records where it started (``training.init_from``) and the
 time already spent on it, so the reported training time stays honest.
 """
