@@ -12,12 +12,17 @@ command again after a kill. Each finished model is scored on **fresh samples it 
 (2D: a new seed of the same generator; 3D: the dataset's own held-out test split, which the
 model never trained on) — R², MAPE, Kozeny–Carman baseline, reconstruction and, for the
 pVAE, the physics of decoded-and-binarised structures — and copied with that evaluation
-(``evaluation.json``) to ``--out/NAME``. A summary goes to ``docs/models.md``.
+(``evaluation.json``) to ``--out/NAME``. A summary goes to ``docs/models.md``. With
+``--finetune`` the passes of ``FINETUNE[NAME]`` continue the trained model in turn
+(``NAME-finetune``, ``NAME-finetune2``, …; a finished pass is reused): the shipped models are
+the last pass of each list. The 2D squares set has 24,768 labelled samples
+(``--label-count 24768``; without it the script labels all 48,831 first).
 
 Usage::
 
-    python scripts/train_default_models.py --models pvae2d cnn2d
-    python scripts/train_default_models.py --models pvae3d cnn3d --data3d resources/default_3d.h5
+    python scripts/train_default_models.py --models pvae2d cnn2d --finetune --label-count 24768
+    python scripts/train_default_models.py --models pvae3d cnn3d --finetune \
+        --data3d resources/default_3d.h5
 """
 
 from __future__ import annotations
