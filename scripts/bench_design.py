@@ -77,6 +77,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--screen-steps", type=int, help="screen steps (DesignOptions)")
     p.add_argument("--n-verify", type=int, help="most physics runs per target (DesignOptions)")
     p.add_argument("--threads", type=int, help="torch threads while designing (DesignOptions)")
+    p.add_argument(
+        "--porosity-offsets", type=float, nargs="+",
+        help="relative porosity offsets of the binarisation variants (DesignOptions)",
+    )  # fmt: skip
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"))
     p.add_argument("--seed", type=int, default=0, help="seed of the random targets")
     p.add_argument("--note", default="", help="a line about the model, written into the doc")
@@ -280,9 +284,12 @@ def options(args, model):
 
     opts = options_for(model, physics_device=args.device)
     for flag, field in (("steps", "steps"), ("k_init", "k_init"), ("screen_steps", "screen_steps"),
-                        ("n_verify", "n_verify"), ("threads", "threads")):  # fmt: skip
-        if getattr(args, flag) is not None:
-            opts = dataclasses.replace(opts, **{field: getattr(args, flag)})
+                        ("n_verify", "n_verify"), ("threads", "threads"),
+                        ("porosity_offsets", "porosity_offsets")):  # fmt: skip
+        value = getattr(args, flag)
+        if value is not None:
+            opts = dataclasses.replace(opts, **{field: tuple(value) if isinstance(value, list)
+                                                else value})  # fmt: skip
     return opts
 
 

@@ -118,15 +118,16 @@ def _extruded(arr, axis: str, names, boundary_mode: str, progress) -> dict[str, 
 def _lbm(  # noqa: PLR0913
     arr, names, boundary_mode: str, device: str, progress, limits=(None, None)
 ) -> dict[str, np.ndarray]:
-    from porestudio.physics.permeability import permeability
+    from porestudio.physics.permeability import permeability, trivial_permeability
 
     tensor = any(n not in _DIAGONAL for n in names)
     out = {n: np.full(len(arr), np.nan) for n in names}
     for i, pore in enumerate(arr):
         sub = scaled(progress, i, 1, len(arr))
-        if not pore.any() or pore.all():  # no flow, or unbounded: nothing to run
+        trivial = trivial_permeability(pore)
+        if trivial is not None:  # no flow, or unbounded: nothing to run
             for n in names:
-                out[n][i] = 0.0 if not pore.any() else np.nan
+                out[n][i] = trivial
             continue
         extra = {k: v for k, v in zip(("tol", "max_steps"), limits, strict=True) if v is not None}
         result = permeability(pore, tensor=tensor, mode=boundary_mode, device=device,

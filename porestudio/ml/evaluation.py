@@ -102,6 +102,8 @@ def _reconstruction(m, x: np.ndarray) -> dict[str, float]:
 
 def _physics(m, path: Path, x, y, n: int, progress) -> dict[str, Any]:
     """k of N binarised reconstructions by the solver vs the inputs' labels."""
+    from porestudio.physics.permeability import trivial_permeability
+
     comps = [c for c in m.spec.properties if P.is_diagonal(c)]
     n = min(n, len(x))
     pores = x[:n, None].astype(bool) if m.spec.dims == 2 else x[:n].astype(bool)
@@ -109,10 +111,11 @@ def _physics(m, path: Path, x, y, n: int, progress) -> dict[str, Any]:
     side = boundary_mode(path)
     ks = np.full((n, len(comps)), np.nan)
     for i in range(n):
-        if not recon[i].any():  # all solid: no flow
-            ks[i] = 0.0
-        elif not (m.spec.dims == 3 and recon[i].all()):  # an all-pore volume stays NaN
-            ks[i] = _solve(m.spec, recon[i], comps, side)  # (k unbounded: unscored)
+        # a 2D section has walls beside it: only an all-solid one is trivial
+        trivial = trivial_permeability(recon[i]) if m.spec.dims == 3 else None
+        if m.spec.dims == 2 and not recon[i].any():
+            trivial = 0.0
+        ks[i] = _solve(m.spec, recon[i], comps, side) if trivial is None else trivial
         report(progress, i + 1, n)
     unscored = int(np.isnan(ks).any(axis=1).sum())
     out: dict[str, Any] = {"n": n, "unscored": unscored, "boundary_mode": side}

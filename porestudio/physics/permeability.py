@@ -64,7 +64,10 @@ from porestudio.units import (
     xyz_index,
 )
 
-__all__ = ["PermeabilityResult", "RunInfo", "SolverOptions", "auto_tau", "permeability"]
+__all__ = [
+    "PermeabilityResult", "RunInfo", "SolverOptions", "auto_tau", "permeability",
+    "trivial_permeability",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +78,17 @@ PROGRESS_TOTAL: int = 1000
 run the LBM reports its residual on a log scale (:mod:`porestudio.physics.lbm.loop`)."""
 FORCE_PER_NU: float = 2e-5
 """Body force = FORCE_PER_NU · ν: keeps velocities (∝ F/ν) and Reynolds numbers small."""
+
+
+def trivial_permeability(pore: np.ndarray) -> float | None:
+    """Every k component [voxel²] of a volume that needs no solver run, else None.
+
+    The one rule for the scorers of learned structures: all solid → 0 (no flow); all pore
+    → NaN (unbounded: :func:`permeability` refuses it, a scorer leaves it unscored).
+    """
+    if not pore.any():
+        return 0.0
+    return float("nan") if pore.all() else None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,7 +10,7 @@ from porestudio.errors import InputError
 from porestudio.physics._kuhn import kuhn_off_diagonals
 from porestudio.physics.lbm import backend_cpu as lbm_cpu
 from porestudio.physics.lbm.flow import FlowProblem
-from porestudio.physics.permeability import permeability
+from porestudio.physics.permeability import permeability, trivial_permeability
 from porestudio.structures.volume import Structure
 
 SQUARE_DUCT = 0.0351442537
@@ -48,6 +48,12 @@ def test_all_pore_is_rejected_and_all_solid_is_zero():
     result = permeability(np.zeros((4, 4, 4), bool), tensor=True)
     assert np.array_equal(result.k_lu, np.zeros((3, 3)))
     assert result.runs == () and "all solid" in result.notes[0]
+
+
+def test_trivial_permeability_is_the_scorers_rule():
+    assert trivial_permeability(np.zeros((4, 4, 4), bool)) == 0.0
+    assert np.isnan(trivial_permeability(np.ones((4, 4, 4), bool)))
+    assert trivial_permeability(_duct()) is None  # needs a run
 
 
 def test_non_percolating_axes_are_zero_without_a_run():
