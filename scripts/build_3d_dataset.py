@@ -108,11 +108,11 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=RESOURCES / "default_3d.h5")
     p.add_argument("--count", type=int, default=1500, help="GRF cubes (default 1500)")
     p.add_argument("--size", type=int, default=48, help="cube edge [voxels] (default 48)")
-    p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--seed", type=int, default=2030)
     p.add_argument("--phi-min", type=float, default=0.2)
     p.add_argument("--phi-max", type=float, default=0.7)
-    p.add_argument("--cl-min", type=float, default=1.5)
-    p.add_argument("--cl-max", type=float, default=6.0)
+    p.add_argument("--cl-min", type=float, default=4.0)
+    p.add_argument("--cl-max", type=float, default=12.0)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--device", default="cpu")
     p.add_argument("--label-only", action="store_true", help="resume labelling only")
@@ -121,10 +121,10 @@ def main() -> None:
         help="GRF cubes only, never labelled (for train --pretrain; use another --seed)",
     )  # fmt: skip
     p.add_argument(
-        "--ct-max-steps", type=int, default=30_000,
-        help="LBM step limit of the CT cubes' runs (default 30000: a low-porosity Berea cube "
-        "at the automatic tau can need millions of steps; those fail with 'not converged' "
-        "and stay out of training)",
+        "--max-steps", "--ct-max-steps", type=int, default=30_000,
+        help="LBM step limit per run (default 30000: a low-porosity Berea cube, or a GRF cube "
+        "near its percolation threshold, can need millions of steps at the automatic tau; "
+        "those fail with 'not converged' and stay out of training)",
     )  # fmt: skip
     p.add_argument(
         "--tol", type=float, default=1e-4,
@@ -148,11 +148,11 @@ def main() -> None:
     n_ct = len(ct_cubes(args.size))
     with open_dataset(args.out) as ds:
         total = len(ds)
-    for part, cap in ((np.arange(n_ct, total), None), (np.arange(total), args.ct_max_steps)):
+    for part in (np.arange(n_ct, total), np.arange(total)):
         summary = label_dataset(
             args.out, tensor=True, mode="periodic", device=args.device, workers=args.workers,
             progress=progress, flush_seconds=120.0, indices=part, tol=args.tol,
-            max_steps=cap,
+            max_steps=args.max_steps,
         )  # fmt: skip
         log.info("%s", summary.to_dict())
 
