@@ -111,10 +111,9 @@ def _physics(m, path: Path, x, y, n: int, progress) -> dict[str, Any]:
     side = boundary_mode(path)
     ks = np.full((n, len(comps)), np.nan)
     for i in range(n):
-        # a 2D section has walls beside it: only an all-solid one is trivial
-        trivial = trivial_permeability(recon[i]) if m.spec.dims == 3 else None
-        if m.spec.dims == 2 and not recon[i].any():
-            trivial = 0.0
+        trivial = trivial_permeability(recon[i])
+        if m.spec.dims == 2 and recon[i].all():
+            trivial = None  # an all-pore 2D section still has walls beside it: solved
         ks[i] = _solve(m.spec, recon[i], comps, side) if trivial is None else trivial
         report(progress, i + 1, n)
     unscored = int(np.isnan(ks).any(axis=1).sum())
