@@ -77,6 +77,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--screen-steps", type=int, help="screen steps (DesignOptions)")
     p.add_argument("--n-verify", type=int, help="most physics runs per target (DesignOptions)")
     p.add_argument("--threads", type=int, help="torch threads while designing (DesignOptions)")
+    p.add_argument("--polish-steps", type=int, help="physics-guided polish steps (DesignOptions)")
     p.add_argument(
         "--porosity-offsets", type=float, nargs="+",
         help="relative porosity offsets of the binarisation variants (DesignOptions)",
@@ -285,7 +286,8 @@ def options(args, model):
     opts = options_for(model, physics_device=args.device)
     for flag, field in (("steps", "steps"), ("k_init", "k_init"), ("screen_steps", "screen_steps"),
                         ("n_verify", "n_verify"), ("threads", "threads"),
-                        ("porosity_offsets", "porosity_offsets")):  # fmt: skip
+                        ("porosity_offsets", "porosity_offsets"),
+                        ("polish_steps", "polish_steps")):  # fmt: skip
         value = getattr(args, flag)
         if value is not None:
             opts = dataclasses.replace(opts, **{field: tuple(value) if isinstance(value, list)

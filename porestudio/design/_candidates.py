@@ -28,13 +28,13 @@ def binarise_variants(prob: np.ndarray, phi_target: float, flow_axes, dims: int,
     """
     out = [_clean(prob > 0.5, flow_axes, dims)]
     if np.isfinite(phi_target):
-        out += [_matched(prob, phi_target * (1 + o), flow_axes, dims) for o in offsets]
+        out += [matched(prob, phi_target * (1 + o), flow_axes, dims) for o in offsets]
         if smoothing:
             from scipy import ndimage
 
             for sigma in smoothing:
                 soft = ndimage.gaussian_filter(prob.astype(np.float64), sigma, mode="nearest")
-                out.append(_matched(soft, phi_target, flow_axes, dims))
+                out.append(matched(soft, phi_target, flow_axes, dims))
     return out
 
 
@@ -46,7 +46,7 @@ def _clean(pore: np.ndarray, flow_axes, dims: int) -> tuple[np.ndarray, bool]:
     return c.pore, c.percolates and (dims == 2 or not c.pore.all())
 
 
-def _matched(prob: np.ndarray, phi: float, flow_axes, dims: int) -> tuple[np.ndarray, bool]:
+def matched(prob: np.ndarray, phi: float, flow_axes, dims: int) -> tuple[np.ndarray, bool]:
     """Binarise at the quantile that gives porosity ``phi`` after cleaning (a few passes)."""
     flat = np.sort(prob.ravel())
     size = flat.size
@@ -97,3 +97,18 @@ def distinct_order(order: np.ndarray, packed: np.ndarray, min_fraction: float, s
                 continue
         chosen.append(int(i))
     return chosen
+
+
+def unique_rows(inputs: np.ndarray) -> np.ndarray:
+    """Indices of the first occurrence of each distinct structure, in order (identical
+    structures from different codes or thresholds are scored once)."""
+    packed = np.packbits(inputs.reshape(len(inputs), -1), axis=-1)
+    _, first = np.unique(packed, axis=0, return_index=True)
+    return np.sort(first)
+
+
+def flowing_first(order: np.ndarray, perc: np.ndarray) -> np.ndarray:
+    """``order`` without the candidates that carry no flow, unless none does (then all,
+    each reported with ``percolates`` False): a structure without flow is not a design."""
+    order = np.asarray(order, int)
+    return order[perc[order]] if perc.any() else order

@@ -18,6 +18,7 @@ below the tolerance or after ``patience`` steps without improvement.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable
 from typing import Any
@@ -183,3 +184,26 @@ def run_adam(
         per.sum().backward()
         opt.step()
     return best_z.cpu().numpy(), best.cpu().numpy()
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None):
+    """Run with ``n`` torch intra-op threads (None: leave torch's setting), then restore."""
+    import torch
+
+    old = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(int(n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def start_first(order: np.ndarray, n_start: int) -> np.ndarray:
+    """Each row of ``order`` (m, k) with the start codes (columns < n_start) moved first,
+    keeping the relative order of both parts: start codes are always refined."""
+    if n_start == 0:
+        return order
+    is_start = order < n_start
+    return np.take_along_axis(order, np.argsort(~is_start, axis=1, kind="stable"), axis=1)

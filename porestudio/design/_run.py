@@ -11,6 +11,7 @@ import numpy as np
 
 from porestudio.design import _candidates as C
 from porestudio.design import _optimise as O
+from porestudio.design._polish import polish
 from porestudio.design.inverse import (
     Candidate,
     DesignResult,
@@ -47,6 +48,7 @@ class Run:
         self.n_physics = self.n_scored = 0  # physics runs, structures scored
         self.default_threads: int | None = None
         self.n_retried = 0  # targets given a second pass
+        self.n_polish = 0  # physics runs of the polish (counted in n_physics too)
         self._hold: int | None = None  # progress held during a second pass
 
     @contextlib.contextmanager
@@ -62,14 +64,14 @@ class Run:
         """Wall and CPU seconds per phase, structures scored, physics runs (so far)."""
         return {"wall_s": dict(self.timings), "cpu_s": dict(self.cpu),
                 "scored": self.n_scored, "physics_runs": self.n_physics,
-                "retried": self.n_retried}  # fmt: skip
+                "retried": self.n_retried, "polish_runs": self.n_polish}  # fmt: skip
 
     def all(self, values: np.ndarray, labels) -> list[DesignResult]:
         """Designs for targets ``values`` (n, len(names)) [1, voxel²]."""
         import torch
 
         self.default_threads = torch.get_num_threads()
-        with torch_threads(self.opts.threads):
+        with O.torch_threads(self.opts.threads):
             return self._all(values, labels)
 
     def _all(self, values: np.ndarray, labels) -> list[DesignResult]:
@@ -156,7 +158,7 @@ class Run:
             za, la = O.run_adam(z0.reshape(m * k, d), O.screen_loss(model, prob, o.weights), groups,
                                 lr=o.lr, steps=o.screen_steps, patience=o.patience, tol=o.tol,
                                 device=model.device, tick=tick)  # fmt: skip
-        order = _start_first(np.argsort(la.reshape(m, k), axis=1, kind="stable"), n_start)
+        order = O.start_first(np.argsort(la.reshape(m, k), axis=1, kind="stable"), n_start)
         za = za.reshape(m, k, -1)
         keep = min(int(o.keep), k)
         zb0 = za[np.arange(m)[:, None], order[:, :keep]].reshape(m * keep, -1)
@@ -209,7 +211,7 @@ class Run:
             prob = self.model.decode(z.reshape(m * keep, d).astype(np.float32))
         with self._timed("binarise"):
             pools = self._binarise(z, prob, full)
-        with self._timed("score"), torch_threads(self.default_threads):
+        with self._timed("score"), O.torch_threads(self.default_threads):
             self._predict_pools(pools)
         return pools
 
@@ -228,7 +230,7 @@ class Run:
                     codes.append(z[i, c])
                     perc.append(ok)
                     tags.append((c, v))
-            uniq = _unique_rows(np.stack(inputs))
+            uniq = C.unique_rows(np.stack(inputs))
             pools.append({"inputs": np.stack(inputs)[uniq], "z": np.stack(codes)[uniq],
                           "perc": np.asarray(perc, bool)[uniq],
                           "tag": np.asarray(tags, int)[uniq]})  # fmt: skip
@@ -263,6 +265,8 @@ class Run:
         if self.verify:
             with self._timed("physics"):
                 self._verify(pools, full)
+            with self._timed("polish"):
+                self.n_polish += polish(self, pools, full, outside)
         return pools
 
     def _verify(self, pools, full) -> None:
@@ -298,7 +302,7 @@ class Run:
         p["n_done"] = n = len(next(iter(p["phys"].values())))
         err = C.relative_error(p["phys"], self.props, np.repeat(target[None], n, 0))
         perc = p["perc"][np.asarray(p["sel"][:n], int)]
-        order = _flowing_first(np.lexsort((err, ~perc)), perc)
+        order = C.flowing_first(np.lexsort((err, ~perc)), perc)
         p["final"] = [(p["sel"][j], j) for j in order[: self.n_cand]]
         p["err_phys"] = err
 
@@ -314,7 +318,7 @@ class Run:
         """Nearest training row, novelty and density of every pool's final candidates."""
         for p in pools:
             sel = np.asarray(p["sel"], int)
-            sel = sel[_flowing_first(np.arange(len(sel)), p["perc"][sel])]
+            sel = sel[C.flowing_first(np.arange(len(sel)), p["perc"][sel])]
             p["final"] = p.get("final") or [(s, None) for s in sel[: self.n_cand]]
         inputs = np.concatenate([p["inputs"][[s for s, _ in p["final"]]] for p in pools])
         rows, nov, dens = describe_structures(self.ref, self.model, inputs)
@@ -381,48 +385,10 @@ def _best_physics(p: dict[str, Any]) -> float:
     return float(p["err_phys"][final[0][1]])
 
 
-def _unique_rows(inputs: np.ndarray) -> np.ndarray:
-    """Indices of the first occurrence of each distinct structure, in order (identical
-    structures from different codes or thresholds are scored once)."""
-    packed = np.packbits(inputs.reshape(len(inputs), -1), axis=-1)
-    _, first = np.unique(packed, axis=0, return_index=True)
-    return np.sort(first)
-
-
 def _next_slice(p: dict[str, Any], batch: int | None) -> slice:
     """The next round of a pool's selected candidates to verify (all when batch is None)."""
     stop = len(p["sel"]) if batch is None else min(len(p["sel"]), p["n_done"] + batch)
     return slice(p["n_done"], stop)
-
-
-@contextlib.contextmanager
-def torch_threads(n: int | None):
-    """Run with ``n`` torch intra-op threads (None: leave torch's setting), then restore."""
-    import torch
-
-    old = torch.get_num_threads()
-    if n:
-        torch.set_num_threads(int(n))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
-
-
-def _start_first(order: np.ndarray, n_start: int) -> np.ndarray:
-    """Each row of ``order`` (m, k) with the start codes (columns < n_start) moved first,
-    keeping the relative order of both parts: start codes are always refined."""
-    if n_start == 0:
-        return order
-    is_start = order < n_start
-    return np.take_along_axis(order, np.argsort(~is_start, axis=1, kind="stable"), axis=1)
-
-
-def _flowing_first(order: np.ndarray, perc: np.ndarray) -> np.ndarray:
-    """``order`` without the candidates that carry no flow, unless none does (then all,
-    each reported with ``percolates`` False): a structure without flow is not a design."""
-    order = np.asarray(order, int)
-    return order[perc[order]] if perc.any() else order
 
 
 def _as_pores(dims: int, inputs: np.ndarray) -> np.ndarray:

@@ -83,7 +83,12 @@ class DesignOptions:
     by physics gets a second pass with ``retry_steps`` refine steps (0: none), the better
     pass kept — the refinement where it pays, not for every target; ``physics_tol`` the LBM
     convergence tolerance and ``physics_max_steps`` the step limit per LBM run of 3D
-    verification (None: the solver's defaults; a structure past the limit stays unverified).
+    verification (None: the solver's defaults; a structure past the limit stays unverified);
+    ``polish_steps`` physics runs for a target inside the support whose best verified design
+    misses ``verify_tol``, each on the neighbour of that design (its map smoothed by
+    ``polish_sigma`` voxels along a subset of the axes, binarised at the target porosity or
+    ± ``polish_max_dphi``) that the surrogate, calibrated on the measured design, rates best
+    (:mod:`porestudio.design._polish`).
     :func:`options_for` gives the defaults of a model (3D: :data:`DEFAULTS_3D`).
     """
 
@@ -112,6 +117,9 @@ class DesignOptions:
     retry_tol: float = 3e-3
     physics_tol: float | None = None
     physics_max_steps: int | None = None
+    polish_steps: int = 0
+    polish_max_dphi: float = 0.01
+    polish_sigma: float = 1.5
 
 
 DEFAULTS_3D: dict[str, Any] = {

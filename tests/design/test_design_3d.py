@@ -44,6 +44,19 @@ def model_3d(tmp_path_factory):
     return api.load(folder / "m"), data, folder / "m"
 
 
+@pytest.fixture(scope="module")
+def cnn_3d(model_3d):
+    """A tiny 3D CNN surrogate on the same cubes (it reads k off a structure, where the tiny
+    pVAE's regressor, 3 epochs old, barely does)."""
+    from porestudio.ml import api
+
+    _, data, folder = model_3d
+    arch = {"channels": [4, 8, 8, 8], "kernels": [3, 3, 3, 3]}
+    api.train("cnn", data, folder.parent / "c", epochs=40, seed=1,
+              config_overrides={"arch": arch})  # fmt: skip
+    return api.load(folder.parent / "c")
+
+
 @pytest.mark.slow
 def test_3d_design_percolates_and_matches_the_lbm(model_3d):
     model, data, _ = model_3d
@@ -128,3 +141,29 @@ def test_a_verification_past_its_step_limit_is_left_unverified_not_waited_for(mo
     best = r.candidates[0]
     assert best.pore.shape == (N, N, N)
     assert np.isnan(best.verified["k_xx"])  # not verified rather than a wrong number
+
+
+@pytest.mark.slow
+def test_the_physics_polish_never_worsens_the_best_design_and_keeps_the_porosity(model_3d, cnn_3d):
+    import dataclasses
+
+    model, data, _ = model_3d
+    # far more k than the decoded designs carry at this porosity: every target misses, and
+    # the variants at a higher porosity promise a lower error (support check off)
+    target = {"porosity": 0.5, "kx": 1.0, "ky": 1.0, "kz": 1.0}
+    base = dataclasses.replace(FAST, verify_tol=1e-6, support_radius=10.0, retry_steps=0)
+    plain = design(model, target, candidates=1, data=data, options=base,
+                   surrogate=cnn_3d)[0].candidates[0]  # fmt: skip
+    stats: dict = {}
+    polished = dataclasses.replace(base, polish_steps=2, polish_max_dphi=0.1)
+    r = design(model, target, candidates=1, data=data, options=polished, stats=stats,
+               surrogate=cnn_3d)[0]  # fmt: skip
+    best = r.candidates[0]
+    assert stats["polish_runs"] >= 1
+    assert stats["physics_runs"] == stats["polish_runs"] + 2  # n_verify 2, then the polish
+    assert best.error <= plain.error + 1e-12
+    if not np.array_equal(best.pore, plain.pore):  # a polished structure won: checked by physics
+        assert abs(best.porosity - 0.5) <= 0.1 + 1 / N**3
+        direct = permeability(best.pore, mode="periodic")
+        assert best.verified["k_xx"] == pytest.approx(direct.k_lu[0, 0], rel=1e-9)
+        assert best.percolates and morphology.floating_solid_islands(best.pore) == 0

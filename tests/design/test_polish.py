@@ -1,0 +1,34 @@
+"""The polish step's pure rules: its variants' smoothing widths and the local calibration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from porestudio.design._polish import calibrated, sigma_sets
+
+
+def test_variants_smooth_along_every_subset_of_the_axes():
+    sets = sigma_sets(3, 1.5)
+    assert len(sets) == 8 and len(set(sets)) == 8
+    assert (0.0, 0.0, 0.0) in sets and (1.5, 1.5, 1.5) in sets
+    assert (0.0, 0.0, 1.5) in sets  # along x alone (arrays are z, y, x)
+    assert sorted(sigma_sets(2, 1.0)) == [(0, 0), (0, 1.0), (1.0, 0), (1.0, 1.0)]
+
+
+def test_the_calibration_removes_the_surrogates_bias_on_the_measured_structure():
+    # the surrogate read the measured design's k_xx half as large as physics did, k_yy right
+    measured = {"porosity": 0.3, "k_xx": 2.0, "k_yy": 1.0}
+    measured_pred = {"porosity": 0.3, "k_xx": 1.0, "k_yy": 1.0}
+    pred = {"porosity": np.array([0.29, 0.31]), "k_xx": np.array([0.5, 1.5]),
+            "k_yy": np.array([0.8, 1.2])}  # fmt: skip
+    est = calibrated(pred, measured, measured_pred)
+    np.testing.assert_allclose(est["k_xx"], [1.0, 3.0])
+    np.testing.assert_allclose(est["k_yy"], [0.8, 1.2])
+    np.testing.assert_allclose(est["porosity"], [0.29, 0.31])  # exact from voxels: unscaled
+
+
+@pytest.mark.parametrize("bad", [0.0, np.nan, -1.0])
+def test_a_component_physics_could_not_measure_is_left_as_predicted(bad):
+    est = calibrated({"k_zz": np.array([2.0])}, {"k_zz": bad}, {"k_zz": 1.0})
+    np.testing.assert_allclose(est["k_zz"], [2.0])
