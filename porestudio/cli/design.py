@@ -59,6 +59,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--steps", type=int, help="refinement steps per batch (default: 50 on CUDA, 0 on a CPU)"
     )
+    p.add_argument("--polish-steps", type=int, metavar="N",
+                   help="physics runs per target on neighbours of its best verified design, "
+                        "chosen by the calibrated surrogate (default: the model's, 0)")  # fmt: skip
     p.add_argument("--mode", default="auto", choices=["auto", "kuhn", "periodic"],
                    help="side walls of physics runs (auto: as the training labels)")  # fmt: skip
     p.add_argument("--out", required=True, metavar="DESIGNS.h5", help="output dataset")
@@ -79,6 +82,10 @@ def handle(args: argparse.Namespace) -> int:
     opts = options_for(model, physics_device=args.device)
     if args.steps is not None:
         opts = dataclasses.replace(opts, steps=int(args.steps))
+    if args.polish_steps is not None:
+        if args.polish_steps < 0:
+            raise InputError(f"--polish-steps must be 0 or more; got {args.polish_steps}")
+        opts = dataclasses.replace(opts, polish_steps=int(args.polish_steps))
     with progress_bar("reference", unit="sample") as bar:
         ref = resolve_reference(model, args.data, args.latent, progress=bar)
     if args.mode != "auto":

@@ -54,6 +54,7 @@ def test_design_from_a_start_structure(pvae_dir, squares_set, tmp_path, capsys):
             "voxel size",
         ),
         ([], "no targets"),
+        (["--porosity", "0.2", "--k", "0.2", "--polish-steps", "-1"], "0 or more"),
     ],
 )
 def test_design_bad_input_is_one_line_exit_2(pvae_dir, squares_set, tmp_path, capsys, extra,

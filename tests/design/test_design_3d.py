@@ -84,7 +84,7 @@ def test_3d_design_from_the_cli(model_3d, tmp_path, capsys):
     out = tmp_path / "d3.h5"
     args = ["design", str(folder), "--porosity", "0.5", "--kx", "0.2", "--ky", "0.3", "--kz",
             "0.4", "--data", str(data), "--k-init", "6", "--steps", "2", "--candidates", "1",
-            "--start", f"{data}:0", "--out", str(out)]  # fmt: skip
+            "--start", f"{data}:0", "--polish-steps", "1", "--out", str(out)]  # fmt: skip
     assert main(args) == 0
     assert "k_xx" in capsys.readouterr().out
     with open_dataset(out) as ds:
