@@ -275,8 +275,9 @@ def design(
         the candidates include variants of the start structure(s) that meet the target.
     stats : dict, optional
         Filled (when given) with ``wall_s`` and ``cpu_s`` (seconds per phase: screen,
-        refine, decode, binarise, score, physics, describe), ``scored`` (structures scored
-        by the surrogate), ``physics_runs`` and ``retried`` (targets given a second pass).
+        refine, decode, binarise, score, physics, polish, describe), ``scored`` (structures
+        scored by the surrogate), ``physics_runs``, ``retried`` (targets given a second
+        pass) and ``polish_runs`` (physics runs of the polish, within ``physics_runs``).
 
     Returns
     -------
