@@ -29,13 +29,25 @@ def binarise_variants(prob: np.ndarray, phi_target: float, flow_axes, dims: int,
     out = [_clean(prob > 0.5, flow_axes, dims)]
     if np.isfinite(phi_target):
         out += [matched(prob, phi_target * (1 + o), flow_axes, dims) for o in offsets]
-        if smoothing:
-            from scipy import ndimage
-
-            for sigma in smoothing:
-                soft = ndimage.gaussian_filter(prob.astype(np.float64), sigma, mode="nearest")
-                out.append(matched(soft, phi_target, flow_axes, dims))
+        for sigma in smoothing:
+            out.append(matched(smoothed(prob, sigma), phi_target, flow_axes, dims))
     return out
+
+
+def variant_field(prob: np.ndarray, variant: int, offsets=(0.0,), smoothing=()) -> np.ndarray:
+    """The map (float64) variant ``variant`` of :func:`binarise_variants` was thresholded
+    from: the decoder output itself, or for a smoothed variant its smoothed output."""
+    first_smooth = 1 + len(offsets)
+    if variant < first_smooth or not smoothing:
+        return np.asarray(prob, np.float64)
+    return smoothed(prob, smoothing[variant - first_smooth])
+
+
+def smoothed(prob: np.ndarray, sigma) -> np.ndarray:
+    """``prob`` (float64) under a Gaussian of ``sigma`` voxels (one width, or one per axis)."""
+    from scipy import ndimage
+
+    return ndimage.gaussian_filter(np.asarray(prob, np.float64), sigma, mode="nearest")
 
 
 def _clean(pore: np.ndarray, flow_axes, dims: int) -> tuple[np.ndarray, bool]:

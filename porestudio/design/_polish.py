@@ -94,8 +94,6 @@ def _needs(run: Any, p: dict[str, Any]) -> bool:
 
 def _variants(run: Any, p: dict[str, Any], target: np.ndarray) -> dict[str, Any]:
     """The best design's neighbours: binarised, cleaned, predicted by the surrogate."""
-    from scipy import ndimage
-
     o = run.opts
     field = _field(run, p)
     phi_t = float(target[run.props.index("porosity")]) if "porosity" in run.props else np.nan
@@ -104,7 +102,7 @@ def _variants(run: Any, p: dict[str, Any], target: np.ndarray) -> dict[str, Any]
     dphi = float(o.polish_max_dphi)
     inputs, perc = [], []
     for sig in sigma_sets(field.ndim, float(o.polish_sigma)):
-        soft = ndimage.gaussian_filter(field, sig, mode="nearest") if any(sig) else field
+        soft = C.smoothed(field, sig) if any(sig) else field
         for phi in (phi_t - dphi, phi_t, phi_t + dphi):
             pore, ok = C.matched(soft, float(np.clip(phi, 0.0, 1.0)), run.flow_axes, run.dims)
             inputs.append(pore)
@@ -136,15 +134,9 @@ def _pick(run, p, local, target) -> int | None:
 def _field(run, p) -> np.ndarray:
     """The probability map the pool's best design was binarised from (float64)."""
     s = p["final"][0][0]
-    prob = run.model.decode(p["z"][s][None].astype(np.float32))[0].astype(np.float64)
-    _, v = (int(t) for t in p["tag"][s])
-    first_smooth = 1 + len(run.opts.porosity_offsets)
-    if v >= first_smooth and run.opts.smoothing:
-        from scipy import ndimage
-
-        sigma = run.opts.smoothing[v - first_smooth]
-        prob = ndimage.gaussian_filter(prob, sigma, mode="nearest")
-    return prob
+    prob = run.model.decode(p["z"][s][None].astype(np.float32))[0]
+    return C.variant_field(prob, int(p["tag"][s][1]), run.opts.porosity_offsets,
+                           run.opts.smoothing)  # fmt: skip
 
 
 def _add(run, p, local, j, phys_row, target) -> None:
