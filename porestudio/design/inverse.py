@@ -134,7 +134,9 @@ tolerance the 3D labels were computed with (scripts/build_3d_dataset.py), and a 
 per LBM run (a decoded structure can be so tortuous that its run would take many minutes:
 it stays unverified), and two polish runs for a target its verified designs miss (on 8
 held-out targets, median k error by the LBM 28 / 16 / 27 % without, 29 / 11 / 22 % with,
-median |Δφ| 0.004 → 0.010, 6 more LBM runs over the 8 targets; docs/design.md)."""
+median |Δφ| 0.004 → 0.010, 6 more LBM runs over the 8 targets; on 8 other targets the
+medians moved 15 / 29 / 25 % → 31 / 13 / 25 % and R² by physics rose on every property:
+docs/design.md)."""
 
 
 def options_for(model: Any, **changes: Any) -> DesignOptions:
