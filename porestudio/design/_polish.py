@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 
 from porestudio.design import _candidates as C
-from porestudio.design.verify import model_predict, physics_properties
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +48,7 @@ def polish(run: Any, pools: list[dict[str, Any]], full: np.ndarray, outside: np.
             break
         pores = np.stack([local[i]["inputs"][j] for i, j in picks.items()])
         runs += len(pores)
-        phys = physics_properties(
-            pores[:, None] if run.dims == 2 else pores, run.model.spec,
-            boundary_mode=run.ref.boundary_mode, device=o.physics_device, tol=o.physics_tol,
-            max_steps=o.physics_max_steps,
-        )  # fmt: skip
+        phys = run.physics(pores)
         for a, (i, j) in enumerate(picks.items()):
             local[i]["done"][j] = True
             _add(run, pools[i], local[i], j, {k: v[a : a + 1] for k, v in phys.items()}, full[i])
@@ -110,9 +105,7 @@ def _variants(run: Any, p: dict[str, Any], target: np.ndarray) -> dict[str, Any]
     inputs = np.stack(inputs)
     uniq = C.unique_rows(inputs)
     inputs, perc = inputs[uniq], np.asarray(perc, bool)[uniq]
-    scorer = run.surrogate if run.surrogate is not None else run.model
-    pred = model_predict(scorer, inputs[:, None] if run.dims == 2 else inputs)
-    pred["porosity"] = inputs.reshape(len(inputs), -1).mean(axis=1)
+    pred = run.predict(inputs)
     run.n_scored += len(inputs)
     return {"inputs": inputs, "perc": perc, "pred": pred, "done": np.zeros(len(inputs), bool)}
 
@@ -153,5 +146,4 @@ def _add(run, p, local, j, phys_row, target) -> None:
     last = {k: v[-1:] for k, v in p["pred"].items()}
     p["err_pred"] = np.append(p["err_pred"], C.relative_error(last, run.props, target[None]))
     p["sel"] = [*p["sel"], idx]
-    run.n_physics += 1
     run._score_physics(p, phys_row, target)

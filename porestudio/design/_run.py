@@ -236,12 +236,25 @@ class Run:
                           "tag": np.asarray(tags, int)[uniq]})  # fmt: skip
         return pools
 
-    def _predict_pools(self, pools: list[dict[str, Any]]) -> None:
+    def predict(self, inputs: np.ndarray) -> dict[str, np.ndarray]:
+        """The surrogate's (else the pVAE's) properties of network inputs; porosity exact."""
         scorer = self.surrogate if self.surrogate is not None else self.model
-        inputs = np.concatenate([p["inputs"] for p in pools])
-        self.n_scored += len(inputs)
         pred = model_predict(scorer, _as_pores(self.dims, inputs))
         pred["porosity"] = inputs.reshape(len(inputs), -1).mean(axis=1)
+        return pred
+
+    def physics(self, inputs: np.ndarray) -> dict[str, np.ndarray]:
+        """Properties of network inputs by the physics solver, with the design's settings."""
+        o = self.opts
+        self.n_physics += len(inputs)
+        return physics_properties(_as_pores(self.dims, inputs), self.model.spec,
+                                  boundary_mode=self.ref.boundary_mode, device=o.physics_device,
+                                  tol=o.physics_tol, max_steps=o.physics_max_steps)  # fmt: skip
+
+    def _predict_pools(self, pools: list[dict[str, Any]]) -> None:
+        inputs = np.concatenate([p["inputs"] for p in pools])
+        self.n_scored += len(inputs)
+        pred = self.predict(inputs)
         a = 0
         for p in pools:
             b = a + len(p["inputs"])
@@ -282,11 +295,7 @@ class Run:
             take = {i: _next_slice(pools[i], batch) for i in todo}
             sel = np.concatenate([pools[i]["inputs"][pools[i]["sel"][sl]]
                                   for i, sl in take.items()])  # fmt: skip
-            self.n_physics += len(sel)
-            phys = physics_properties(_as_pores(self.dims, sel), self.model.spec,
-                                      boundary_mode=self.ref.boundary_mode,
-                                      device=o.physics_device, tol=o.physics_tol,
-                                      max_steps=o.physics_max_steps)  # fmt: skip
+            phys = self.physics(sel)
             a = 0
             for i, sl in take.items():
                 b = a + sl.stop - sl.start
@@ -349,9 +358,7 @@ class Run:
         """The nearest training structure of each target, with its (physics) labels."""
         ref = self.ref
         inputs = ref.structures(rows)
-        scorer = self.surrogate if self.surrogate is not None else self.model
-        pred = model_predict(scorer, _as_pores(self.dims, inputs))
-        pred["porosity"] = inputs.reshape(len(rows), -1).mean(axis=1)
+        pred = self.predict(inputs)
         labels = ref.latent.properties[rows]
         err = C.relative_error({n: labels[:, j] for j, n in enumerate(self.props)}, self.props,
                                full)  # fmt: skip
