@@ -104,7 +104,8 @@ def refine_loss(model: Any, prob: Problem, weights: Weights, surrogate: Any = No
         if weights.porosity and j_phi is not None:
             phi = x.flatten(1).mean(dim=1)
             total = total + weights.porosity * torch.where(has_phi, (phi - phi_t) / span, 0) ** 2
-        if surrogate is not None and weights.cnn:
+        if surrogate is not None and weights.cnn and not surrogate.physics_inputs:
+            # a CNN with physics inputs needs a solve per structure and step: it scores only
             total = total + weights.cnn * _surrogate_term(model, surrogate, x, prob)
         return total
 

@@ -147,6 +147,16 @@ def apply(x, y, codes: np.ndarray, syms: list[Symmetry], scaler):
     return x_out, scaler.transform_t(new).to(y.dtype)
 
 
+def apply_axes(aux, codes: np.ndarray, syms: list[Symmetry]):
+    """Per-axis inputs (b, 3) in (x, y, z) order after each sample's symmetry ``codes``.
+
+    Mirrors leave them; a permutation moves column ``perm[a]`` to ``a``.
+    """
+    from porestudio.ml.physics_inputs import permuted
+
+    return permuted(aux, [syms[int(c)].perm for c in np.asarray(codes)])
+
+
 def _move(x, sym: Symmetry):
     """Inputs (b, 1, *spatial) transformed by ``sym`` (xyz axis a is dim ``ndim - 1 - a``)."""
     import torch

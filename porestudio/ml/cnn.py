@@ -8,6 +8,13 @@ in), dense 64 and 32 with ReLU, and linear outputs: the scaled targets.
 3D design space's GRF cubes) circular padding reads across the faces as the periodic LBM
 does, so the network sees no artificial wall at the border and its output does not change
 when the structure is shifted periodically by a multiple of the pooling factor 2⁴.
+
+``physics_inputs`` (3D only; ``["conductance"]``) adds what a physics estimate says to the
+learned features: the log of the local-conductance Darcy estimate of k_xx, k_yy, k_zz
+(:mod:`porestudio.ml.physics_inputs`), standardised by statistics of the training samples
+held as buffers, joins the pooled features before the dense layers and reaches the outputs
+through a linear skip as well. The network then learns the correction to a physical
+estimate rather than the connectivity of the pore space from pooled local features.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from typing import Any
 from porestudio.errors import InputError
 from porestudio.ml._nn import layers
 from porestudio.ml.config import CNN_ARCH as ARCH_DEFAULTS  # noqa: E402,F401
+from porestudio.ml.physics_inputs import NAMES as PHYSICS_INPUTS
 
 PADDINGS = ("zeros", "circular")
 
@@ -31,8 +39,9 @@ def build_cnn(dims: int, n_out: int, arch: dict[str, Any]):
     n_out : int
         Number of outputs (scaled properties).
     arch : dict
-        ``channels`` and ``kernels`` (one per block), ``dense`` widths and ``padding``
-        (``"zeros"``, the default, or ``"circular"``).
+        ``channels`` and ``kernels`` (one per block), ``dense`` widths, ``padding``
+        (``"zeros"``, the default, or ``"circular"``) and ``physics_inputs`` (module
+        docstring; the module then takes ``(x, aux)``, ``aux`` (n, 3) raw estimates).
     """
     import torch.nn as nn
 
@@ -53,8 +62,33 @@ def build_cnn(dims: int, n_out: int, arch: dict[str, Any]):
         blocks.append(pool(2, ceil_mode=True))
         c_in = int(c)
     blocks += [gpool(1), nn.Flatten()]
+    n_aux = n_physics_inputs(dims, arch)
+    if n_aux:
+        from porestudio.ml.cnn_physics import PhysicsCNN
+
+        return PhysicsCNN(nn.Sequential(*blocks), _head(c_in + n_aux, n_out, arch), n_aux, n_out)
+    return nn.Sequential(*blocks, *_head(c_in, n_out, arch))
+
+
+def _head(c_in: int, n_out: int, arch: dict[str, Any]):
+    import torch.nn as nn
+
+    layers_: list[nn.Module] = []
     for width in arch["dense"]:
-        blocks += [nn.Linear(c_in, int(width)), nn.ReLU(inplace=True)]
+        layers_ += [nn.Linear(c_in, int(width)), nn.ReLU(inplace=True)]
         c_in = int(width)
-    blocks.append(nn.Linear(c_in, int(n_out)))
-    return nn.Sequential(*blocks)
+    layers_.append(nn.Linear(c_in, int(n_out)))
+    return nn.Sequential(*layers_)
+
+
+def n_physics_inputs(dims: int, arch: dict[str, Any]) -> int:
+    """How many physics inputs a CNN of ``arch`` takes (0 or 3); InputError for a bad list."""
+    names = list(arch.get("physics_inputs") or [])
+    if not names:
+        return 0
+    if names != list(PHYSICS_INPUTS) or dims != 3:
+        raise InputError(
+            f"CNN config: physics_inputs must be {list(PHYSICS_INPUTS)} and only 3D models take "
+            f"them; got {names} for a {dims}D model"
+        )
+    return 3

@@ -17,6 +17,7 @@ CNN_ARCH: dict[str, Any] = {
     "kernels": [3, 5, 5, 7],
     "dense": [64, 32],
     "padding": "zeros",  # or "circular" for periodic structures (ml/cnn.py)
+    "physics_inputs": [],  # 3D: ["conductance"], a physics estimate of k (ml/physics_inputs.py)
 }
 PVAE_ARCH: dict[str, Any] = {
     "channels": [16, 32, 64, 64],
@@ -41,6 +42,9 @@ _COMMON: dict[str, Any] = {
     "periodic_shift": False,  # random circular shifts (labels with periodic boundaries only)
     "surrogate_labels": False,  # also train on CNN-labelled samples (never val/test)
     "pretrain_data": None,  # pVAE: a dataset whose samples join the VAE stages (ml/pretrain.py)
+    # a model folder whose recorded test samples are this run's test part: a new
+    # architecture is measured on the very samples an earlier model was (ml/finetune.keep_test)
+    "test_like": None,
 }
 
 # stage: epochs, lr, which parts train, loss weights (recon, beta = KL, gamma = property MSE)

@@ -45,6 +45,8 @@ class TrainData:
     scaler: Any = None  # TargetScaler of y (needed by the augmentation)
     periodic: bool = False  # labels of periodic boundaries: training samples shifted at random
     x_extra: torch.Tensor | None = None  # unlabelled samples for the VAE stages (pretrain_data)
+    a_train: torch.Tensor | None = None  # physics inputs (n, 3) of a CNN that takes them
+    a_val: torch.Tensor | None = None
 
     def for_stage(self, stage: dict[str, Any]) -> TrainData:
         """The data of one stage: VAE stages also learn from ``x_extra`` (targets NaN, unused)."""
@@ -218,14 +220,14 @@ def batch_x(x: torch.Tensor, idx: torch.Tensor, device: str, channels_last: bool
     return xb
 
 
-def loss_terms(kind: str, net, xb, yb, st: dict[str, Any], with_pred: bool = False):
+def loss_terms(kind: str, net, xb, yb, st: dict[str, Any], with_pred: bool = False, ab=None):
     """(total loss tensor, dict of detached term tensors) of one batch.
 
     With ``with_pred`` a third item: the scaled property predictions (None when the stage
-    does not run the regressor).
+    does not run the regressor). ``ab``: the batch's physics inputs (CNNs that take them).
     """
     if kind == "cnn":
-        out = net(xb)
+        out = net(xb) if ab is None else net(xb, ab)
         mse = F.mse_loss(out.float(), yb)
         return (mse, {"loss": mse.detach()}, out) if with_pred else (mse, {"loss": mse.detach()})
     w_rec, beta, gamma = (float(st.get(k, 0.0)) for k in ("recon", "beta", "gamma"))
@@ -308,12 +310,14 @@ def _step(kind, net, opt, cfg, st, data: TrainData, idx, device: str, aug=(None,
     codes, syms, shifts = aug
     xb = batch_x(data.x_train, idx, device, bool(cfg["channels_last"]))
     yb = data.y_train[idx].to(device)
+    ab = None if data.a_train is None else data.a_train[idx].to(device)
     if codes is not None:
         xb, yb = augment.apply(xb, yb, codes, syms, data.scaler)
+        ab = None if ab is None else augment.apply_axes(ab, codes, syms)
     if shifts is not None:
-        xb = augment.shift(xb, shifts)
+        xb = augment.shift(xb, shifts)  # the physics inputs do not change
     with _autocast(device):
-        total, terms = loss_terms(kind, net, xb, yb, st)
+        total, terms = loss_terms(kind, net, xb, yb, st, ab=ab)
     opt.zero_grad(set_to_none=True)
     total.backward()
     if cfg.get("grad_clip"):
@@ -348,8 +352,9 @@ def _validate(kind, module, cfg, st, data, s: LoopSettings):
             idx = torch.arange(a, min(n, a + bs))
             xb = batch_x(data.x_val, idx, s.device, cl)
             yb = data.y_val[idx].to(s.device)
+            ab = None if data.a_val is None else data.a_val[idx].to(s.device)
             with _autocast(s.device):
-                _, terms, p = loss_terms(kind, module, xb, yb, st, with_pred=True)
+                _, terms, p = loss_terms(kind, module, xb, yb, st, with_pred=True, ab=ab)
             if p is not None:
                 preds.append(p.float().cpu())
             for k, v in terms.items():

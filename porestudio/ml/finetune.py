@@ -25,7 +25,15 @@ from porestudio.ml.scaling import TargetScaler
 
 log = logging.getLogger(__name__)
 
-__all__ = ["InitModel", "held_out_parts", "adopt", "init_overrides", "read_init", "record"]
+__all__ = [
+    "InitModel",
+    "held_out_parts",
+    "keep_test",
+    "adopt",
+    "init_overrides",
+    "read_init",
+    "record",
+]
 
 
 @dataclass(frozen=True)
@@ -112,14 +120,20 @@ def held_out_parts(idx, parts: dict[str, np.ndarray], base: InitModel) -> dict[s
     base : InitModel
         The starting model.
     """
-    test_ids = base.config.get("training", {}).get("test_indices")
+    return keep_test(idx, parts, base.config, base.path.name)
+
+
+def keep_test(idx, parts: dict[str, np.ndarray], config: dict[str, Any], name: str):
+    """The split with the test samples recorded in a model's ``config`` as the test part
+    (:func:`held_out_parts`; ``name`` names the model in the log)."""
+    test_ids = config.get("training", {}).get("test_indices")
     if test_ids is None:
         return parts
     test = np.flatnonzero(np.isin(idx, np.asarray(test_ids, dtype=np.int64)))
     moved = np.setdiff1d(parts["test"], test)
     if len(moved) or len(test) != len(parts["test"]):
         log.info("dataset changed since %s: its %d test samples stay held out, %d samples "
-                 "of the seed's test part join training", base.path.name, len(test),
+                 "of the seed's test part join training", name, len(test),
                  len(moved))  # fmt: skip
     return {
         "train": np.union1d(np.setdiff1d(parts["train"], test), moved),

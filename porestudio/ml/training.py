@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from porestudio.errors import InputError
-from porestudio.ml import _checkpoint, _dist, finetune, modelfile
+from porestudio.ml import _checkpoint, _dist, finetune, modelfile, physics_inputs
+from porestudio.ml.cnn import n_physics_inputs
 from porestudio.ml.config import make_config
 from porestudio.ml.data import (
     DataSpec,
@@ -43,6 +44,7 @@ class Prepared:
     fingerprint: str
     x_extra: np.ndarray | None = None  # samples of pretrain_data (VAE stages only)
     extra: dict[str, Any] | None = None  # their record in the model file
+    aux: np.ndarray | None = None  # physics inputs (n, 3) of a CNN that takes them
 
 
 def run_training(
@@ -82,6 +84,8 @@ def _run(kind, path, out, epochs, device, batch_size, seed, progress, overrides,
     prep = prepare(kind, path, overrides, epochs, batch_size, seed)
     if base is not None:
         prep = finetune.adopt(prep, base)
+    if kind == "cnn" and n_physics_inputs(prep.spec.dims, prep.cfg["arch"]):
+        prep.aux = physics_inputs.cached(prep.x, prep.idx, prep.fingerprint, out)
     module = _new_module(kind, prep, seed, dev, None if base is None else base.state)
     identity = {"kind": kind, "fingerprint": prep.fingerprint, "config": prep.cfg, "seed": seed,
                 "init": None if base is None else base.config.get("weights_sha256"),
@@ -95,7 +99,14 @@ def _run(kind, path, out, epochs, device, batch_size, seed, progress, overrides,
         name: regression_metrics(
             prep.spec.properties,
             prep.y[prep.parts[name]],
-            _predict_physical(kind, module, prep.x[prep.parts[name]], dev, prep.scaler),
+            _predict_physical(
+                kind,
+                module,
+                prep.x[prep.parts[name]],
+                dev,
+                prep.scaler,
+                None if prep.aux is None else prep.aux[prep.parts[name]],
+            ),
         )
         for name in ("val", "test")
     }
@@ -141,6 +152,9 @@ def prepare(kind, path: Path, overrides, epochs, batch_size, seed: int) -> Prepa
         )
     idx = labelled_indices(path, spec)
     parts = split_indices(len(idx), cfg["split_seed"], tuple(cfg["fractions"]))
+    if cfg["test_like"]:
+        folder = modelfile.model_dir(cfg["test_like"])
+        parts = finetune.keep_test(idx, parts, modelfile.read_model_config(folder), folder.name)
     if cfg["surrogate_labels"]:  # the bottom-up route: surrogate rows join the train part
         extra = labelled_indices(path, spec, "surrogate")
         parts = {
@@ -169,6 +183,8 @@ def _new_module(kind: str, prep: Prepared, seed: int, dev: str, state=None):
     module = build_module(kind, prep.spec, prep.cfg["arch"])
     if state is not None:
         module.load_state_dict(state, strict=True)
+    elif prep.aux is not None:  # standardise the physics inputs like the training samples
+        module.set_aux_stats(prep.aux[prep.parts["train"]])
     module = module.to(dev)
     if prep.cfg["channels_last"]:
         fmt = torch.channels_last if prep.spec.dims == 2 else torch.channels_last_3d
@@ -192,6 +208,8 @@ def _train_data(prep: Prepared, dev: str):
         scaler=prep.scaler,
         periodic=bool(prep.cfg["periodic_shift"]),
         x_extra=None if prep.x_extra is None else torch.from_numpy(prep.x_extra).to(dev),
+        a_train=None if prep.aux is None else torch.from_numpy(prep.aux[tr]).float().to(dev),
+        a_val=None if prep.aux is None else torch.from_numpy(prep.aux[va]).float(),
     )
 
 
@@ -239,15 +257,21 @@ def _cpu_name() -> str:
     return platform.processor() or "cpu"
 
 
-def _predict_physical(kind, module, x: np.ndarray, dev: str, scaler: TargetScaler) -> np.ndarray:
-    """Physical predictions of a trained module on uint8 inputs."""
+def _predict_physical(kind, module, x: np.ndarray, dev: str, scaler: TargetScaler,
+                      aux: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+    """Physical predictions of a trained module on uint8 inputs (and physics inputs)."""
     import torch
 
     outs = []
     with torch.no_grad():
         for a in range(0, len(x), 256):
             xb = torch.from_numpy(x[a : a + 256]).to(dev).unsqueeze(1).float()
-            p = module(xb) if kind == "cnn" else module.regress(module.encode(xb)[0])
+            if kind != "cnn":
+                p = module.regress(module.encode(xb)[0])
+            elif aux is None:
+                p = module(xb)
+            else:
+                p = module(xb, torch.from_numpy(aux[a : a + 256]).float().to(dev))
             outs.append(p.float().cpu().numpy())
     if not outs:
         return np.zeros((0, len(scaler.names)))

@@ -162,7 +162,8 @@ def _label_section(
     if section.all():
         raise InputError("the structure is all pore: the permeability is unbounded")
     slab = np.expand_dims(section, array_axis(axis))
-    perc = dict(zip(AXES_XYZ, percolates(slab, 18), strict=True))
+    periodic = options.mode == "periodic"
+    perc = dict(zip(AXES_XYZ, percolates(slab, 18, periodic=periodic), strict=True))
     methods, lbm_axes = set(), []
     for a in options.axes:
         i = xyz_index(a)

@@ -67,8 +67,10 @@ def porosity(pore: np.ndarray) -> float:
     return float(np.count_nonzero(arr)) / arr.size if arr.size else 0.0
 
 
-def percolates(pore: np.ndarray, connectivity: int = 6) -> tuple[bool, bool, bool]:
-    """Whether one pore cluster connects the two faces normal to each axis.
+def percolates(
+    pore: np.ndarray, connectivity: int = 6, periodic: bool = False
+) -> tuple[bool, bool, bool]:
+    """Whether the pore space carries flow along each axis.
 
     Parameters
     ----------
@@ -76,6 +78,13 @@ def percolates(pore: np.ndarray, connectivity: int = 6) -> tuple[bool, bool, boo
         True = pore.
     connectivity : {6, 18, 26}
         Neighbourhood of the pore voxels (18 matches the D3Q19 lattice links).
+    periodic : bool
+        False: one pore cluster connects the two faces normal to the axis (a sample between
+        walls or reservoirs). True: the domain repeats along every axis, and a pore cluster
+        winds around it along the axis: a path that leaves through one face re-enters at
+        the opposite one, which is what a periodic flow needs (it may cross the other faces
+        on its way, and a face-to-face cluster whose ends do not meet carries no periodic
+        flow).
 
     Returns
     -------
@@ -92,7 +101,10 @@ def percolates(pore: np.ndarray, connectivity: int = 6) -> tuple[bool, bool, boo
         if arr.shape[a] > 1 and is_extruded(arr, a):
             arr = np.take(arr, [0], axis=a)
             break
-    labels, _ = _label(arr, connectivity)
+    labels, n = _label(arr, connectivity)
+    if periodic:
+        winds = _windings(arr, labels, n, connectivity)
+        return tuple(bool(winds[array_axis(name)]) for name in ("x", "y", "z"))  # type: ignore[return-value]
     result = []
     for name in ("x", "y", "z"):
         a = array_axis(name)
@@ -101,6 +113,59 @@ def percolates(pore: np.ndarray, connectivity: int = 6) -> tuple[bool, bool, boo
         common = np.intersect1d(first[first > 0], last[last > 0])
         result.append(bool(common.size))
     return result[0], result[1], result[2]
+
+
+def _windings(arr: np.ndarray, labels: np.ndarray, n: int, connectivity: int) -> np.ndarray:
+    """Per array axis, whether some cluster of ``labels`` winds around the periodic domain.
+
+    The clusters of the bounded labelling are joined by the links that cross a face; each
+    such link shifts its far end by one period. A union-find keeps every voxel's period
+    offset from its root: a link between two voxels of one set whose offsets disagree
+    closes a loop around the domain, along the axes where they differ.
+    """
+    parent = np.arange(n + 1)
+    shift = np.zeros((n + 1, 3), dtype=np.int64)  # period offset of a label from its parent
+    winds = np.zeros(3, dtype=bool)
+
+    def find(u: int) -> tuple[int, np.ndarray]:
+        total = np.zeros(3, dtype=np.int64)
+        while parent[u] != u:
+            total += shift[u]
+            u = int(parent[u])
+        return u, total
+
+    for u, v, cross in _face_links(arr, labels, connectivity):
+        (ru, du), (rv, dv) = find(u), find(v)
+        if ru == rv:
+            winds |= (du + cross - dv) != 0
+        else:
+            parent[rv], shift[rv] = ru, du + cross - dv
+    return winds
+
+
+def _face_links(arr: np.ndarray, labels: np.ndarray, connectivity: int):
+    """Distinct (label u, label v, period shift of v) of the pore links that cross a face."""
+    shape = np.array(arr.shape)
+    element = _structure_element(connectivity)
+    offsets = [np.array(o) - 1 for o in zip(*np.nonzero(element), strict=True)]
+    grid = np.indices(arr.shape).reshape(3, -1).T
+    pores = arr.reshape(-1)
+    seen = set()
+    for off in offsets:
+        if not off.any():
+            continue
+        reach = grid + off
+        crossing = ((reach < 0) | (reach >= shape)).any(axis=1) & pores
+        src, far = grid[crossing], reach[crossing]
+        cross = np.floor_divide(far, shape)
+        far = far - cross * shape
+        ok = arr[far[:, 0], far[:, 1], far[:, 2]]
+        u = labels[src[ok, 0], src[ok, 1], src[ok, 2]]
+        v = labels[far[ok, 0], far[ok, 1], far[ok, 2]]
+        for row in np.unique(np.column_stack([u, v, cross[ok]]), axis=0):
+            seen.add(tuple(int(x) for x in row))
+    for row in sorted(seen):
+        yield row[0], row[1], np.array(row[2:], dtype=np.int64)
 
 
 def floating_solid_islands(pore: np.ndarray) -> int:

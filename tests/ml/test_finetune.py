@@ -96,3 +96,22 @@ def test_fine_tune_on_a_grown_dataset_keeps_the_test_samples_held_out(squares_wr
     assert ft.config["training"]["test_indices"] == old_test
     sizes = ft.config["training"]["split_sizes"]
     assert sizes["test"] == len(old_test) and sum(sizes.values()) == 200
+
+
+def test_a_new_architecture_is_measured_on_an_earlier_models_test_samples(grf3d_set, tmp_path):
+    import json
+
+    from porestudio.ml import api
+
+    small = {"arch": {"channels": [4, 4, 4, 4], "kernels": [3, 3, 3, 3]}}
+    a = api.train("cnn", grf3d_set, tmp_path / "a", epochs=1, seed=1, config_overrides=small)
+    other = {
+        "arch": {"channels": [4, 8, 8, 8], "kernels": [3, 3, 3, 3]},
+        "test_like": str(a.directory),
+    }
+    b = api.train("cnn", grf3d_set, tmp_path / "b", epochs=1, seed=5, config_overrides=other)
+    test_a = json.loads((a.directory / "model.json").read_text())["training"]["test_indices"]
+    test_b = json.loads((b.directory / "model.json").read_text())["training"]["test_indices"]
+    seed_b = api.train("cnn", grf3d_set, tmp_path / "c", epochs=1, seed=5, config_overrides=small)
+    test_c = json.loads((seed_b.directory / "model.json").read_text())["training"]["test_indices"]
+    assert sorted(test_b) == sorted(test_a) and sorted(test_c) != sorted(test_a)

@@ -217,3 +217,24 @@ def test_auto_device_is_resolved_before_the_backend_sees_it(monkeypatch):
     expected = "cuda" if _device.cuda_available() else "cpu"
     assert res.runs[0].backend.startswith(expected)
     assert res.k_lu[0, 0] > 0
+
+
+def _winding_channel() -> np.ndarray:
+    """A 3-voxel channel that winds once around x through the y faces; it connects no two
+    opposite faces inside the cube."""
+    q = np.zeros((12, 12, 12), bool)
+    q[5:8, 0:3, 0:7] = True  # A: y 0..2, x 0..6
+    q[5:8, 9:12, 4:12] = True  # B: y 9..11, x 4..11; meets A across the y faces
+    q[5:8, 9:12, 0:2] = True  # C: meets B across the x faces and A across the y faces
+    return q
+
+
+def test_a_channel_around_the_periodic_domain_flows_in_periodic_mode_only():
+    q = _winding_channel()
+    periodic = permeability(q, mode="periodic", axes="x")
+    assert periodic.k_lu[0, 0] > 1e-3
+    assert periodic.runs[0].method != "none"
+    # the same channel between walls: no path from face to face, no run, k = 0
+    walled = permeability(q, mode="kuhn", axes="x")
+    assert walled.k_lu[0, 0] == 0.0
+    assert any("connects the two faces normal to x" in n for n in walled.notes)

@@ -190,3 +190,45 @@ def test_extruded_structures_are_labelled_on_one_slice_with_the_same_answer(conn
             common = np.intersect1d(first[first > 0], last[last > 0])
             full.append(bool(common.size))
         assert m.percolates(pore, connectivity) == tuple(full)
+
+
+def _wrapping_zigzag() -> np.ndarray:
+    """A path that winds once around x and crosses the y faces twice, in a plane of z."""
+    q = np.zeros((8, 8, 8), bool)
+    q[4, 0, 0:4] = True  # A: y = 0, x 0..3
+    q[4, 7, 3:8] = True  # B: y = 7, x 3..7; meets A across the y faces at x = 3
+    q[4, 7, 0] = True  # leaves B through the x faces; meets A across the y faces at x = 0
+    return q
+
+
+def test_a_path_around_the_periodic_domain_percolates_only_when_periodic():
+    q = _wrapping_zigzag()
+    assert m.percolates(q, 6) == (False, False, False)
+    assert m.percolates(q, 6, periodic=True) == (True, False, False)
+    # the same voxels seen along z (array axes (z, y, x) -> (x, y, z)) wind around z
+    assert m.percolates(np.ascontiguousarray(np.swapaxes(q, 0, 2)), 6, periodic=True) == (
+        False, False, True,
+    )  # fmt: skip
+
+
+def test_a_face_to_face_cluster_whose_ends_do_not_meet_carries_no_periodic_flow():
+    r = np.zeros((8, 8, 8), bool)
+    r[4, 0, 0:4] = True
+    r[4, 0:5, 3] = True
+    r[4, 4, 3:8] = True  # enters at y = 0, leaves at y = 4
+    assert m.percolates(r, 6) == (True, False, False)
+    assert m.percolates(r, 6, periodic=True) == (False, False, False)
+    r[4, 4, 0] = True  # now its exit meets a pore across the x faces, but not the cluster
+    assert m.percolates(r, 6, periodic=True) == (False, False, False)
+
+
+def test_periodic_percolation_follows_edge_links_and_shifts():
+    # a diagonal staircase along x: voxels meet at edges only (18-, not 6-connected)
+    s = np.zeros((6, 6, 6), bool)
+    for x in range(6):
+        s[2, x % 6, x] = True  # y = x: the last voxel (y 5, x 5) meets the first across both faces
+    assert m.percolates(s, 6, periodic=True) == (False, False, False)
+    assert m.percolates(s, 18, periodic=True) == (True, True, False)
+    shifted = np.roll(s, (1, 2, 3), axis=(0, 1, 2))
+    assert m.percolates(shifted, 18, periodic=True) == (True, True, False)
+    assert m.percolates(shifted, 18) == (False, False, False)

@@ -1,0 +1,147 @@
+"""A fast permeability estimate: periodic Darcy flow through a local-conductance network.
+
+Every pore voxel conducts like a channel as wide as its distance to the solid: local
+conductance ``d²`` [voxel²], ``d`` the periodic Euclidean distance transform; a face between
+two pore voxels takes the harmonic mean of theirs, solid conducts nothing (six neighbours,
+periodic along every axis). Solving ``∇·(c ∇p) = 0`` with a unit mean pressure gradient
+along each axis in turn gives an effective conductivity per axis — an estimate of the
+diagonal of the periodic permeability tensor up to a scale the surrogate learns.
+
+It is a *feature*, not a label: on the 3D design space (48³ GRF and CT cubes) the log of
+the estimate follows the log of the LBM's ``k_ii`` with R² ≈ 0.90–0.998 per axis, the
+misses being cubes that the LBM's 18-neighbour lattice connects through voxel edges while
+six neighbours do not (docs/ml.md). A 48³ cube costs about 0.3 s on one core (conjugate
+gradients with a Jacobi preconditioner on the pore voxels), against ~13 s for the LBM.
+The 3D CNN surrogate reads it as a physics input (``arch.physics_inputs``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from porestudio.errors import InputError
+
+log = logging.getLogger(__name__)
+
+FLOOR: float = 1e-6
+"""Estimates below this [voxel²] are reported as 0: an axis along which no pore cluster
+wraps around the periodic cube (what remains is the solver's regularisation)."""
+_RTOL = 1e-6
+_MAXITER = 4000
+
+
+def _periodic_edt(pores: np.ndarray) -> np.ndarray:
+    """Distance [voxels] of each pore voxel to the nearest solid voxel, periodic."""
+    from scipy import ndimage
+
+    pad = [(n // 2 + 1,) * 2 for n in pores.shape]  # every solid voxel's nearest image
+    wrapped = np.pad(pores, pad, mode="wrap")
+    inner = tuple(slice(p[0], p[0] + n) for p, n in zip(pad, pores.shape, strict=True))
+    return ndimage.distance_transform_edt(wrapped)[inner]
+
+
+def _faces(cond: np.ndarray) -> list[np.ndarray]:
+    """Face conductances per array axis: face ``i`` joins voxel ``i`` and ``i + 1`` (wrapped)."""
+    out = []
+    for ax in range(cond.ndim):
+        nxt = np.roll(cond, -1, axis=ax)
+        both = (cond > 0) & (nxt > 0)
+        out.append(np.where(both, 2 * cond * nxt / np.where(both, cond + nxt, 1.0), 0.0))
+    return out
+
+
+def _laplacian(faces: list[np.ndarray], keep: np.ndarray, shape: tuple[int, ...]):
+    """The conductance-weighted periodic Laplacian restricted to the voxels ``keep``."""
+    import scipy.sparse as sp
+
+    n = int(np.prod(shape))
+    where = np.full(n, -1)
+    where[keep] = np.arange(len(keep))
+    idx = np.arange(n).reshape(shape)
+    rows, cols, vals = [], [], []
+    for ax, g in enumerate(faces):
+        i, j, w = idx.ravel(), np.roll(idx, -1, axis=ax).ravel(), g.ravel()
+        on = w > 0
+        i, j, w = where[i[on]], where[j[on]], w[on]
+        rows += [i, j, i, j]
+        cols += [j, i, i, j]
+        vals += [-w, -w, w, w]
+    m = len(keep)
+    lap = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                        shape=(m, m))  # fmt: skip
+    # a tiny shift makes the floating clusters' constant mode solvable (their flux is 0)
+    return lap + sp.identity(m) * (1e-9 * float(lap.diagonal().mean() or 1.0))
+
+
+def conductance_permeability(pores: np.ndarray) -> np.ndarray:
+    """Diagonal permeability estimate of a periodic structure [voxel²], (x, y, z) order.
+
+    Parameters
+    ----------
+    pores : ndarray of bool (nz, ny, nx)
+        True = pore; treated as periodic along every axis.
+
+    Returns
+    -------
+    ndarray of float (3,)
+        ``(k_xx, k_yy, k_zz)`` estimates [voxel²]; 0 along an axis no pore cluster spans
+        (below :data:`FLOOR`). Scale and exponent differ from the LBM's: a feature for the
+        surrogate, not a label (module docstring).
+    """
+    p = np.asarray(pores).astype(bool)
+    if p.ndim != 3:
+        raise InputError(f"pores must be (nz, ny, nx); got shape {p.shape}")
+    if not p.any():
+        return np.zeros(3)
+    d = _periodic_edt(p)
+    faces = _faces(np.where(p, d * d, 0.0))
+    keep = np.flatnonzero(p.ravel())
+    lap = _laplacian(faces, keep, p.shape)
+    rhs = np.stack([(np.roll(g, 1, axis=ax) - g).ravel()[keep] for ax, g in enumerate(faces)], 1)
+    sol = _block_pcg(lap, rhs, 1.0 / lap.diagonal())
+    k_zyx = np.zeros(3)
+    for ax, g in enumerate(faces):
+        pressure = np.zeros(p.size)
+        pressure[keep] = sol[:, ax]
+        pressure = pressure.reshape(p.shape)
+        k_zyx[ax] = float((g * (pressure - np.roll(pressure, -1, axis=ax) + 1.0)).mean())
+    k_zyx[k_zyx < FLOOR] = 0.0
+    return k_zyx[::-1].copy()
+
+
+def _block_pcg(lap, rhs: np.ndarray, dinv: np.ndarray) -> np.ndarray:
+    """Jacobi-preconditioned conjugate gradients on the columns of ``rhs`` at once."""
+    x = np.zeros_like(rhs)
+    r = rhs.copy()
+    z = dinv[:, None] * r
+    direction = z.copy()
+    rz = (r * z).sum(0)
+    goal = _RTOL * np.linalg.norm(rhs, axis=0)
+    for _ in range(_MAXITER):
+        if (np.linalg.norm(r, axis=0) <= goal).all():
+            return x
+        q = lap @ direction
+        pq = (direction * q).sum(0)
+        alpha = np.divide(rz, pq, out=np.zeros_like(rz), where=pq > 0)
+        x += alpha * direction
+        r -= alpha * q
+        z = dinv[:, None] * r
+        rz_new = (r * z).sum(0)
+        beta = np.divide(rz_new, rz, out=np.zeros_like(rz), where=rz > 0)
+        rz = rz_new
+        direction = z + beta * direction
+    log.warning("conductance estimate: CG stopped after %d steps", _MAXITER)
+    return x
+
+
+def conductance_batch(pores: np.ndarray, progress=None) -> np.ndarray:
+    """:func:`conductance_permeability` of each structure of (n, nz, ny, nx) → (n, 3)."""
+    a = np.asarray(pores)
+    out = np.zeros((len(a), 3))
+    for i, one in enumerate(a):
+        out[i] = conductance_permeability(one)
+        if progress is not None:
+            progress(i + 1, len(a))
+    return out
