@@ -292,6 +292,11 @@ def _row(name: str, folder: Path) -> list[str]:
     mape = ", ".join(f"{k} {v['mape']:.2f} %" for k, v in props.items())
     kc = ev.get("kozeny_carman", {})
     kc_txt = ", ".join(f"{k} R² {v['r2']:.3f} / MAPE {v['mape']:.1f} %" for k, v in kc.items())
+    est = ev.get("conductance_estimate", {})
+    if est:  # 3D: the conductance-network estimate with a fitted power law (ml/metrics.py)
+        kc_txt += "; conductance estimate: " + ", ".join(
+            f"{k} R² {v['r2']:.3f} / MAPE {v['mape']:.1f} %" for k, v in est.items()
+        )
     rec = ev.get("reconstruction", {})
     rec_txt = (
         f"voxel accuracy {rec['voxel_accuracy']:.4f}, mean abs Δφ "
@@ -383,7 +388,8 @@ def write_doc(out: Path, doc: Path) -> None:
         "input's label.",
         "",
         "| model | split (train/val/test) | training | scored on | R² | MAPE | Kozeny–Carman"
-        " (same samples) | reconstruction | physics of reconstructions | size |",
+        " (3D: and the conductance estimate; fitted on the same samples) | reconstruction |"
+        " physics of reconstructions | size |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for folder in sorted(p for p in out.iterdir() if (p / "evaluation.json").exists()):

@@ -2,7 +2,9 @@
 
 On the dataset a model was trained on (same fingerprint) the stored test split is used,
 else every labelled sample. Reported per property: R², MAPE [%], RMSE (and R² of log k),
-with a Kozeny-Carman baseline fitted on the same samples for each diagonal k. A pVAE also
+with a Kozeny-Carman baseline fitted on the same samples for each diagonal k (3D models
+also the conductance-network estimate of ``physics/conductance.py`` with a power law fitted
+on the same samples: what a cheap solve knows without learning). A pVAE also
 gets reconstruction BCE, voxel accuracy and the porosity error of the binarised output,
 and with ``physics_samples = N`` the permeability of N decoded-and-binarised structures
 computed by the project's solver (the exact extruded path for 2D) against the input's
@@ -26,7 +28,7 @@ from porestudio.ml.data import (
     labelled_indices,
     load_arrays,
 )
-from porestudio.ml.metrics import kozeny_carman, regression_metrics
+from porestudio.ml.metrics import conductance_baseline, kozeny_carman, regression_metrics
 from porestudio.progress import ProgressFn, report
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,8 @@ def evaluate_model(
         "properties": regression_metrics(m.spec.properties, y, p),
         "kozeny_carman": _kc(m.spec, x, y),
     }
+    if m.spec.dims == 3:
+        out["conductance_estimate"] = _conductance(m.spec, x, y)
     if m.kind == "pvae":
         out["reconstruction"] = _reconstruction(m, x)
         if physics_samples > 0:
@@ -74,6 +78,17 @@ def _kc(spec, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     for j, name in enumerate(spec.properties):
         if P.is_diagonal(name):
             out[name] = kozeny_carman(x, y[:, j])
+    return out
+
+
+def _conductance(spec, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    from porestudio.ml.physics_inputs import compute
+
+    est = compute(x)  # (n, 3) in (x, y, z) order
+    out = {}
+    for j, name in enumerate(spec.properties):
+        if P.is_diagonal(name):
+            out[name] = conductance_baseline(est[:, "xyz".index(name[-1])], y[:, j])
     return out
 
 

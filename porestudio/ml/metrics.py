@@ -82,3 +82,25 @@ def kozeny_carman(x: np.ndarray, k: np.ndarray) -> dict[str, float]:
         "mape": mape(k[ok], pred),
         "c": float(np.exp(log_c)),
     }
+
+
+def conductance_baseline(estimate: np.ndarray, k: np.ndarray) -> dict[str, float]:
+    """Physics baseline ``k = e^b q^a`` on the conductance estimate ``q`` (physics/conductance.py).
+
+    ``a`` and ``b`` are fitted (log space) on these data, as the Kozeny-Carman constant is;
+    scored on the samples where both are positive. Returns r2, r2_log, mape [%], a, b.
+    """
+    q, k = np.asarray(estimate, float), np.asarray(k, float)
+    ok = (q > 0) & (k > 0)
+    if ok.sum() < 3:
+        nan = float("nan")
+        return {"r2": nan, "r2_log": nan, "mape": nan, "a": nan, "b": nan}
+    a, b = np.polyfit(np.log(q[ok]), np.log(k[ok]), 1)
+    pred = np.exp(b) * q[ok] ** a
+    return {
+        "r2": r2(k[ok], pred),
+        "r2_log": r2(np.log(k[ok]), np.log(pred)),
+        "mape": mape(k[ok], pred),
+        "a": float(a),
+        "b": float(b),
+    }

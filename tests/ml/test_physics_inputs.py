@@ -81,3 +81,22 @@ def test_physics_inputs_are_refused_for_2d_models_and_unknown_names(squares_set,
         from porestudio.ml.cnn import build_cnn
 
         build_cnn(3, 4, bad)
+
+
+def test_the_conductance_baseline_recovers_a_power_law_and_is_reported_for_3d_models(
+    grf3d_set, tmp_path
+):
+    from porestudio.ml.metrics import conductance_baseline
+
+    q = np.array([0.1, 0.5, 1.0, 2.0, 0.0])
+    k = 0.5 * q**1.2
+    k[-1] = 0.3  # no estimate: left out
+    fit = conductance_baseline(q, k)
+    assert fit["a"] == pytest.approx(1.2) and fit["b"] == pytest.approx(np.log(0.5))
+    assert fit["r2"] == pytest.approx(1.0) and fit["mape"] == pytest.approx(0.0, abs=1e-9)
+    small = {"arch": {"channels": [4, 4, 4, 4], "kernels": [3, 3, 3, 3]},
+             "fractions": [0.5, 0.1, 0.4]}  # fmt: skip
+    r = api.train("cnn", grf3d_set, tmp_path / "c", epochs=1, config_overrides=small)
+    ev = api.evaluate(api.load(r.directory), grf3d_set)
+    assert set(ev["conductance_estimate"]) == {"k_xx", "k_yy", "k_zz"}
+    assert np.isfinite([v["r2_log"] for v in ev["conductance_estimate"].values()]).all()
