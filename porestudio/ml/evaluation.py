@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from porestudio.errors import InputError
+from porestudio.ml import physics_inputs
 from porestudio.ml import properties as P
 from porestudio.ml.data import (
     boundary_mode,
@@ -44,7 +45,8 @@ def evaluate_model(
         raise InputError(f"{path.name} has no labelled samples the model can be scored on")
     x, y = load_arrays(path, m.spec, idx)
     pores = x[:, None].astype(bool) if m.spec.dims == 2 else x.astype(bool)
-    pred = m.predict(pores)
+    est = physics_inputs.compute(x) if m.spec.dims == 3 else None  # (n, 3), (x, y, z)
+    pred = m.predict(pores, physics=est if getattr(m, "physics_inputs", False) else None)
     p = np.stack([pred[n] for n in m.spec.properties], axis=1)
     out: dict[str, Any] = {
         "model_kind": m.kind,
@@ -55,7 +57,7 @@ def evaluate_model(
         "kozeny_carman": _kc(m.spec, x, y),
     }
     if m.spec.dims == 3:
-        out["conductance_estimate"] = _conductance(m.spec, x, y)
+        out["conductance_estimate"] = _conductance(m.spec, est, y)
     if m.kind == "pvae":
         out["reconstruction"] = _reconstruction(m, x)
         if physics_samples > 0:
@@ -81,10 +83,7 @@ def _kc(spec, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     return out
 
 
-def _conductance(spec, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
-    from porestudio.ml.physics_inputs import compute
-
-    est = compute(x)  # (n, 3) in (x, y, z) order
+def _conductance(spec, est: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     out = {}
     for j, name in enumerate(spec.properties):
         if P.is_diagonal(name):

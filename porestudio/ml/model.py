@@ -111,13 +111,18 @@ class LoadedModel:
                     outs.append(fn(xb.unsqueeze(1), ab))
         return outs
 
-    def predict(self, pores: np.ndarray) -> dict[str, np.ndarray]:
+    def predict(
+        self, pores: np.ndarray, physics: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
         """Properties of structures, physical units (porosity [1], k [voxel²]).
 
         Parameters
         ----------
         pores : ndarray of bool, (n, nz, ny, nx) or (nz, ny, nx)
             True = pore; must fit the model (``spec.check_fits``).
+        physics : ndarray (n, 3), optional
+            Raw physics inputs of a CNN that reads them (``physics_inputs.compute`` of
+            ``pores``), when the caller has them already; computed otherwise.
 
         Returns
         -------
@@ -126,7 +131,9 @@ class LoadedModel:
         """
         x = self._inputs(pores)
         if self.kind == "cnn":
-            aux = self._physics(x) if self.physics_inputs else None
+            aux = None
+            if self.physics_inputs:
+                aux = self._physics(x) if physics is None else np.asarray(physics, float)
             parts = self._batched(x, lambda *t: self.predict_t(*t).float().cpu().numpy(), aux)
         else:
             parts = self._batched(

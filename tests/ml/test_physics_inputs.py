@@ -54,6 +54,8 @@ def test_a_cnn_with_physics_inputs_trains_caches_and_predicts(grf3d_set, tmp_pat
     assert m.physics_inputs
     pred = m.predict(pores[:6])
     assert all(v.shape == (6,) and np.isfinite(v).all() for v in pred.values())
+    given = m.predict(pores[:6], physics=raw[:6])  # the caller's estimates: same answer
+    assert all(np.allclose(given[k], pred[k], rtol=1e-5) for k in pred)
     # the physics inputs count: other estimates, other predictions
     import torch
 
