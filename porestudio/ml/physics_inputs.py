@@ -26,8 +26,9 @@ log = logging.getLogger(__name__)
 
 NAMES: tuple[str, ...] = ("conductance",)
 EPS: float = 1e-4
-"""Added to the estimate [voxel²] before the log: an axis without a spanning cluster
-(estimate 0) reads as log(EPS), below every flowing cube of the design space."""
+"""Added to the estimate [voxel²] before the log: an axis without a winding cluster
+(estimate 0, or a solver residue below ~1e-4) reads as about log(EPS), below all but the
+slowest-flowing cubes of the design space."""
 CACHE = "physics_inputs.json"
 
 
