@@ -84,6 +84,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )  # fmt: skip
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"))
     p.add_argument("--seed", type=int, default=0, help="seed of the random targets")
+    p.add_argument(
+        "--part",
+        help="I/N: only the I-th of N equal parts of the held-out targets "
+        "(parallel runs; scripts/merge_bench_design.py pools their --save files)",
+    )
+    p.add_argument("--save", type=Path, help="also write the held-out results (.npz)")
     p.add_argument("--note", default="", help="a line about the model, written into the doc")
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "bench_design.md")
     return p.parse_args(argv)
@@ -189,8 +195,9 @@ def stats(res: dict, key: str, mask: np.ndarray | None = None) -> dict:
     return out
 
 
-def heldout_targets(model, ref, n: int, seed: int):
-    """(targets (n, p) of test-split samples, the reference without the test split)."""
+def heldout_targets(model, ref, n: int, seed: int, part: str | None = None):
+    """(targets (n, p) of test-split samples, the reference without the test split); with
+    ``part`` "I/N" the I-th of N equal parts of those targets."""
     from porestudio.design.reference import without_indices
 
     test = np.asarray(model.config.get("training", {}).get("test_indices", []), np.int64)
@@ -203,6 +210,9 @@ def heldout_targets(model, ref, n: int, seed: int):
         raise SystemExit("the model file stores no test split of this dataset: no held-out targets")
     rng = np.random.default_rng(seed + 2)
     pick = rng.choice(rows, min(n, len(rows)), replace=False)
+    if part:
+        i, parts = (int(v) for v in part.split("/"))
+        pick = np.array_split(pick, parts)[i - 1]
     return ref.latent.properties[pick], without_indices(ref, test)
 
 
@@ -256,6 +266,26 @@ def table(res: dict, title: str) -> list[str]:
              f"({res['wall'] / res['n']:.2f} s per target). Wall seconds per phase: {phases}; "
              f"{st['scored']} structures scored by the surrogate.", ""]  # fmt: skip
     return rows
+
+
+def save_result(res: dict, path: Path) -> None:
+    """One target set's results as .npz (arrays; names and timing stats as JSON)."""
+    import json
+
+    arrays = {k: v for k, v in res.items() if isinstance(v, np.ndarray)}
+    meta = {"names": list(res["names"]), "stats": res["stats"], "wall": res["wall"],
+            "physics_s": res["physics_s"]}  # fmt: skip
+    np.savez(path, meta=json.dumps(meta), **arrays)
+
+
+def load_result(path: Path) -> dict:
+    """The results :func:`save_result` wrote."""
+    import json
+
+    with np.load(path) as f:
+        res = {k: f[k] for k in f.files if k != "meta"}
+        meta = json.loads(str(f["meta"]))
+    return {**res, **meta, "names": tuple(meta["names"]), "n": len(res["target"])}
 
 
 def write_doc(args, header, ref, sets: list, opts, setup_s: float) -> None:
@@ -317,10 +347,14 @@ def main(argv: list[str] | None = None) -> int:
         n_held = 0 if model.spec.dims == 2 else args.count
     sets = []
     if n_held:
-        targets, held_ref = heldout_targets(model, ref, n_held, args.seed)
+        targets, held_ref = heldout_targets(model, ref, n_held, args.seed, args.part)
         targets = targets[:, cols]
-        sets.append(("held-out targets (the model's test split, not in the reference)",
-                     run_set(model, cnn, held_ref, targets, names, args, opts)))  # fmt: skip
+        part = f", part {args.part} of {n_held}" if args.part else ""
+        held = run_set(model, cnn, held_ref, targets, names, args, opts)
+        sets.append((f"held-out targets (the model's test split, not in the reference{part})",
+                     held))  # fmt: skip
+        if args.save:
+            save_result(held, args.save)
     if model.spec.dims == 2 and args.count:
         uni = run_set(model, cnn, ref, uniform_targets(args.count, args.phi_range, args.k_range,
                                                        args.seed), names, args, opts)  # fmt: skip

@@ -98,7 +98,8 @@ def refine_loss(model: Any, prob: Problem, weights: Weights, surrogate: Any = No
         total = weights.regressor * _misfit(model.regress_t(z), prob)
         total = total + weights.prior * _prior(z, prob)
         x = model.decode_t(z)
-        if weights.cycle:
+        if weights.cycle and not getattr(model, "physics_inputs", False):
+            # an encoder with physics inputs needs a solve per structure and step
             mu, _ = model.encode_t(x)
             total = total + weights.cycle * _misfit(model.regress_t(mu), prob)
         if weights.porosity and j_phi is not None:

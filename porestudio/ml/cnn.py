@@ -24,7 +24,7 @@ from typing import Any
 from porestudio.errors import InputError
 from porestudio.ml._nn import layers
 from porestudio.ml.config import CNN_ARCH as ARCH_DEFAULTS  # noqa: E402,F401
-from porestudio.ml.physics_inputs import NAMES as PHYSICS_INPUTS
+from porestudio.ml.physics_inputs import count as n_physics_inputs
 
 PADDINGS = ("zeros", "circular")
 
@@ -62,7 +62,7 @@ def build_cnn(dims: int, n_out: int, arch: dict[str, Any]):
         blocks.append(pool(2, ceil_mode=True))
         c_in = int(c)
     blocks += [gpool(1), nn.Flatten()]
-    n_aux = n_physics_inputs(dims, arch)
+    n_aux = n_physics_inputs(dims, arch, "CNN")
     if n_aux:
         from porestudio.ml.cnn_physics import PhysicsCNN
 
@@ -79,16 +79,3 @@ def _head(c_in: int, n_out: int, arch: dict[str, Any]):
         c_in = int(width)
     layers_.append(nn.Linear(c_in, int(n_out)))
     return nn.Sequential(*layers_)
-
-
-def n_physics_inputs(dims: int, arch: dict[str, Any]) -> int:
-    """How many physics inputs a CNN of ``arch`` takes (0 or 3); InputError for a bad list."""
-    names = list(arch.get("physics_inputs") or [])
-    if not names:
-        return 0
-    if names != list(PHYSICS_INPUTS) or dims != 3:
-        raise InputError(
-            f"CNN config: physics_inputs must be {list(PHYSICS_INPUTS)} and only 3D models take "
-            f"them; got {names} for a {dims}D model"
-        )
-    return 3

@@ -25,6 +25,7 @@ PVAE_ARCH: dict[str, Any] = {
     "latent_dim": None,  # None = 250 (2D) / 128 (3D), the paper's
     "regressor": [64, 32],
     "steepness": 10.0,  # a of SteepSigmoid(x) = sigmoid(a x), eq. 11
+    "physics_inputs": [],  # 3D: ["conductance"], read by the μ/log σ² heads (ml/pvae.py)
 }
 DEFAULT_LATENT = {2: 250, 3: 128}
 

@@ -45,7 +45,7 @@ class TrainData:
     scaler: Any = None  # TargetScaler of y (needed by the augmentation)
     periodic: bool = False  # labels of periodic boundaries: training samples shifted at random
     x_extra: torch.Tensor | None = None  # unlabelled samples for the VAE stages (pretrain_data)
-    a_train: torch.Tensor | None = None  # physics inputs (n, 3) of a CNN that takes them
+    a_train: torch.Tensor | None = None  # physics inputs (n, 3) of a network that takes them
     a_val: torch.Tensor | None = None
 
     def for_stage(self, stage: dict[str, Any]) -> TrainData:
@@ -224,14 +224,14 @@ def loss_terms(kind: str, net, xb, yb, st: dict[str, Any], with_pred: bool = Fal
     """(total loss tensor, dict of detached term tensors) of one batch.
 
     With ``with_pred`` a third item: the scaled property predictions (None when the stage
-    does not run the regressor). ``ab``: the batch's physics inputs (CNNs that take them).
+    does not run the regressor). ``ab``: the batch's physics inputs (networks that take them).
     """
     if kind == "cnn":
         out = net(xb) if ab is None else net(xb, ab)
         mse = F.mse_loss(out.float(), yb)
         return (mse, {"loss": mse.detach()}, out) if with_pred else (mse, {"loss": mse.detach()})
     w_rec, beta, gamma = (float(st.get(k, 0.0)) for k in ("recon", "beta", "gamma"))
-    logits, mu, logvar, pred = net(xb, decoder=w_rec > 0, regressor=gamma > 0)
+    logits, mu, logvar, pred = net(xb, decoder=w_rec > 0, regressor=gamma > 0, aux=ab)
     zero = xb.new_zeros(())
     recon = F.binary_cross_entropy_with_logits(logits.float(), xb) if logits is not None else zero
     nvox = xb[0].numel()

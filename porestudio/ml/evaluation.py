@@ -59,9 +59,10 @@ def evaluate_model(
     if m.spec.dims == 3:
         out["conductance_estimate"] = _conductance(m.spec, est, y)
     if m.kind == "pvae":
-        out["reconstruction"] = _reconstruction(m, x)
+        aux = est if getattr(m, "physics_inputs", False) else None
+        out["reconstruction"] = _reconstruction(m, x, aux)
         if physics_samples > 0:
-            out["physics"] = _physics(m, path, x, y, int(physics_samples), progress)
+            out["physics"] = _physics(m, path, x, y, int(physics_samples), progress, aux)
     return out
 
 
@@ -91,13 +92,15 @@ def _conductance(spec, est: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     return out
 
 
-def _reconstruction(m, x: np.ndarray) -> dict[str, float]:
-    """BCE, voxel accuracy and porosity error of decoded μ, over the samples."""
+def _reconstruction(m, x: np.ndarray, aux: np.ndarray | None = None) -> dict[str, float]:
+    """BCE, voxel accuracy and porosity error of decoded μ, over the samples (``aux``: the
+    physics inputs of a pVAE that reads them)."""
     bce, acc, dphi = [], [], []
     for a in range(0, len(x), 256):
         xb = x[a : a + 256]
         pores = xb[:, None].astype(bool) if m.spec.dims == 2 else xb.astype(bool)
-        prob = m.decode(m.encode(pores)).astype(np.float64)
+        phys = None if aux is None else aux[a : a + 256]
+        prob = m.decode(m.encode(pores, physics=phys)).astype(np.float64)
         t = xb.astype(np.float64)
         pc = np.clip(prob, 1e-7, 1 - 1e-7)
         bce.append(-(t * np.log(pc) + (1 - t) * np.log(1 - pc)).reshape(len(xb), -1).mean(1))
@@ -114,14 +117,14 @@ def _reconstruction(m, x: np.ndarray) -> dict[str, float]:
     }
 
 
-def _physics(m, path: Path, x, y, n: int, progress) -> dict[str, Any]:
+def _physics(m, path: Path, x, y, n: int, progress, aux=None) -> dict[str, Any]:
     """k of N binarised reconstructions by the solver vs the inputs' labels."""
     from porestudio.physics.permeability import trivial_permeability
 
     comps = [c for c in m.spec.properties if P.is_diagonal(c)]
     n = min(n, len(x))
     pores = x[:n, None].astype(bool) if m.spec.dims == 2 else x[:n].astype(bool)
-    recon = m.to_pores(m.decode(m.encode(pores)))
+    recon = m.to_pores(m.decode(m.encode(pores, physics=None if aux is None else aux[:n])))
     side = boundary_mode(path)
     ks = np.full((n, len(comps)), np.nan)
     for i in range(n):

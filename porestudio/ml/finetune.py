@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "InitModel",
+    "gains_physics_inputs",
+    "widen_state",
     "held_out_parts",
     "keep_test",
     "adopt",
@@ -70,6 +72,10 @@ def init_overrides(base: InitModel, overrides: dict[str, Any] | None) -> dict[st
     """``overrides`` with the starting model's architecture, scaling and split seed."""
     out = dict(overrides or {})
     training = base.config.get("training", {})
+    if gains_physics_inputs(base, out.get("arch")):
+        gained = list(out["arch"]["physics_inputs"])
+        out["arch"] = {**base.config["arch"], "physics_inputs": gained}
+        base = InitModel(base.path, {**base.config, "arch": out["arch"]}, base.state)
     for key, value in (
         ("arch", base.config.get("arch")),
         ("split_seed", training.get("split_seed")),
@@ -82,6 +88,37 @@ def init_overrides(base: InitModel, overrides: dict[str, Any] | None) -> dict[st
     fractions = training.get("config", {}).get("fractions")
     if fractions is not None:
         out.setdefault("fractions", fractions)
+    return out
+
+
+def gains_physics_inputs(base: InitModel, arch: dict[str, Any] | None) -> bool:
+    """Whether ``arch`` (complete or only the keys it changes) is the starting pVAE's
+    architecture plus physics inputs it lacks.
+
+    Such a continuation is allowed: the μ and log σ² heads gain zero-weighted columns for
+    the inputs (:func:`widen_state`), so the continued model starts as the starting one.
+    """
+    old = base.config.get("arch") or {}
+    if base.config.get("kind") != "pvae" or not arch or old.get("physics_inputs"):
+        return False
+    others = {k: v for k, v in arch.items() if k != "physics_inputs"}
+    return bool(arch.get("physics_inputs")) and all(old.get(k) == v for k, v in others.items())
+
+
+def widen_state(state: dict[str, Any], module) -> dict[str, Any]:
+    """A starting pVAE's weights fitted to ``module``, which reads physics inputs: zero
+    columns for them in the μ/log σ² heads, ``module``'s standardisation buffers."""
+    import torch
+
+    out = dict(state)
+    own = module.state_dict()
+    for key in ("fc_mu.weight", "fc_logvar.weight"):
+        w = out[key]
+        extra = own[key].shape[1] - w.shape[1]
+        if extra > 0:
+            out[key] = torch.cat([w, w.new_zeros(w.shape[0], extra)], dim=1)
+    for key in ("aux_mean", "aux_std"):
+        out.setdefault(key, own[key].detach().clone())
     return out
 
 

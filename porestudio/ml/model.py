@@ -61,8 +61,9 @@ class LoadedModel:
         self.latent_dim: int | None = (
             getattr(module, "latent_dim", None) if kind == "pvae" else None
         )
-        self.physics_inputs: bool = kind == "cnn" and bool(getattr(module, "n_aux", 0))
-        """Whether the CNN reads physics estimates (ml/physics_inputs.py) beside the voxels."""
+        self.physics_inputs: bool = bool(getattr(module, "n_aux", 0))
+        """Whether the network (CNN, or pVAE encoder) reads physics estimates
+        (ml/physics_inputs.py) beside the voxels."""
 
     @classmethod
     def from_state(cls, config: dict, state: dict, device: str = "cpu") -> LoadedModel:
@@ -121,7 +122,7 @@ class LoadedModel:
         pores : ndarray of bool, (n, nz, ny, nx) or (nz, ny, nx)
             True = pore; must fit the model (``spec.check_fits``).
         physics : ndarray (n, 3), optional
-            Raw physics inputs of a CNN that reads them (``physics_inputs.compute`` of
+            Raw physics inputs of a network that reads them (``physics_inputs.compute`` of
             ``pores``), when the caller has them already; computed otherwise.
 
         Returns
@@ -130,24 +131,24 @@ class LoadedModel:
             cnn: its outputs; pvae: the regressor on μ.
         """
         x = self._inputs(pores)
-        if self.kind == "cnn":
-            aux = None
-            if self.physics_inputs:
-                aux = self._physics(x) if physics is None else np.asarray(physics, float)
-            parts = self._batched(x, lambda *t: self.predict_t(*t).float().cpu().numpy(), aux)
-        else:
-            parts = self._batched(
-                x, lambda t: self.regress_t(self.encode_t(t)[0]).float().cpu().numpy()
-            )
+        aux = self._aux(x, physics)
+        parts = self._batched(x, lambda *t: self.predict_t(*t).float().cpu().numpy(), aux)
         scaled = np.concatenate(parts) if parts else np.zeros((0, len(self.spec.properties)))
         phys = self.scaler.inverse(scaled)
         return {name: phys[:, j] for j, name in enumerate(self.spec.properties)}
 
-    def encode_stats(self, pores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(μ, log σ²) float32 (n, latent) of structures (pVAE)."""
+    def encode_stats(
+        self, pores: np.ndarray, physics: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(μ, log σ²) float32 (n, latent) of structures (pVAE); ``physics`` as in
+        :meth:`predict`."""
         self._need_pvae("encode")
         x = self._inputs(pores)
-        parts = self._batched(x, lambda t: [v.float().cpu().numpy() for v in self.encode_t(t)])
+        parts = self._batched(
+            x,
+            lambda *t: [v.float().cpu().numpy() for v in self.encode_t(*t)],
+            self._aux(x, physics),
+        )
         if not parts:
             empty = np.zeros((0, self.latent_dim or 0), np.float32)
             return empty, empty.copy()
@@ -156,9 +157,9 @@ class LoadedModel:
             np.concatenate([p[1] for p in parts]).astype(np.float32),
         )
 
-    def encode(self, pores: np.ndarray) -> np.ndarray:
-        """Latent means μ, float32 (n, latent) (pVAE)."""
-        return self.encode_stats(pores)[0]
+    def encode(self, pores: np.ndarray, physics: np.ndarray | None = None) -> np.ndarray:
+        """Latent means μ, float32 (n, latent) (pVAE); ``physics`` as in :meth:`predict`."""
+        return self.encode_stats(pores, physics)[0]
 
     def decode(self, z: np.ndarray) -> np.ndarray:
         """Probabilities float32 (n, *input_shape) in [0, 1] from latents (n, latent) (pVAE)."""
@@ -203,28 +204,46 @@ class LoadedModel:
         self._need_pvae("decode")
         return self.module.decode(z)
 
-    def encode_t(self, x):
-        """(μ, log σ²) from inputs (n, 1, *input_shape) in [0, 1] (pVAE)."""
+    def encode_t(self, x, aux=None):
+        """(μ, log σ²) from inputs (n, 1, *input_shape) in [0, 1] (pVAE); ``aux`` as in
+        :meth:`predict_t`."""
         self._need_pvae("encode")
-        return self.module.encode(x)
+        if not self.physics_inputs:
+            return self.module.encode(x)
+        return self.module.encode(x, self._aux_t(x, aux))
 
     def predict_t(self, x, aux=None):
-        """Scaled properties (n, p) from inputs (n, 1, *input_shape) in [0, 1] (CNN).
+        """Scaled properties (n, p) from inputs (n, 1, *input_shape) in [0, 1].
 
-        A CNN with physics inputs takes their raw estimates ``aux`` (n, 3); without them
+        A network with physics inputs takes their raw estimates ``aux`` (n, 3); without them
         they are computed from ``x`` binarised at 0.5 (~0.3 s per 48³ sample), and the
         gradient reaches ``x`` through the network's voxel path only.
         """
         if self.kind != "cnn":
-            return self.regress_t(self.encode_t(x)[0])
+            return self.regress_t(self.encode_t(x, aux)[0])
         if not self.physics_inputs:
             return self.module(x)
-        if aux is None:
-            pores = (x.detach()[:, 0] > 0.5).cpu().numpy().astype(np.uint8)
-            aux = self._physics(pores)
+        return self.module(x, self._aux_t(x, aux))
+
+    def _aux_t(self, x, aux):
+        """Raw physics inputs as a tensor on ``x``'s device (computed from ``x`` when None)."""
         import torch
 
-        return self.module(x, torch.as_tensor(aux, dtype=torch.float32, device=x.device))
+        if aux is None:
+            aux = self._physics((x.detach()[:, 0] > 0.5).cpu().numpy().astype(np.uint8))
+        return torch.as_tensor(aux, dtype=torch.float32, device=x.device)
+
+    def _aux(self, x: np.ndarray, physics: np.ndarray | None) -> np.ndarray | None:
+        """The raw physics inputs of uint8 samples ``x`` for a network that reads them:
+        ``physics`` when given (checked), else computed; None for one that does not."""
+        if not self.physics_inputs:
+            return None
+        if physics is None:
+            return self._physics(x)
+        aux = np.asarray(physics, dtype=np.float64)
+        if aux.shape != (len(x), 3):
+            raise InputError(f"physics inputs must have shape ({len(x)}, 3); got {aux.shape}")
+        return aux
 
     def _physics(self, x: np.ndarray) -> np.ndarray:
         """Raw physics inputs (n, 3) of uint8 samples (n, nz, ny, nx)."""

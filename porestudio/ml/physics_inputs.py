@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from porestudio.atomic import atomic_path
+from porestudio.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,23 @@ EPS: float = 1e-4
 (estimate 0, or a solver residue below ~1e-4) reads as about log(EPS), below all but the
 slowest-flowing cubes of the design space."""
 CACHE = "physics_inputs.json"
+
+
+def count(dims: int, arch: dict, owner: str) -> int:
+    """How many physics inputs a network of ``arch`` takes (0 or 3); InputError for a bad list.
+
+    ``owner`` names the network kind in the message ("cnn"/"CNN", "pvae"/"pVAE").
+    """
+    names = list(arch.get("physics_inputs") or [])
+    if not names:
+        return 0
+    owner = {"cnn": "CNN", "pvae": "pVAE"}.get(owner, owner)
+    if names != list(NAMES) or dims != 3:
+        raise InputError(
+            f"{owner} config: physics_inputs must be {list(NAMES)} and only 3D models take "
+            f"them; got {names} for a {dims}D model"
+        )
+    return 3
 
 
 def compute(pores: np.ndarray, progress=None) -> np.ndarray:

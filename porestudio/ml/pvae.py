@@ -9,6 +9,14 @@ Inputs whose sizes are not multiples of ``2**len(channels)`` are zero-padded (so
 high end and the decoder output is cropped back, so any size round-trips exactly. The
 decoder returns *logits* ``a·x``; the reconstruction loss is BCE-with-logits of them, equal
 to the BCE of the SteepSigmoid output but stable.
+
+``physics_inputs`` (3D only; ``["conductance"]``): the encoder's μ and log σ² heads read,
+beside the convolutional features, the standardised log of a physics estimate of k_xx,
+k_yy, k_zz computed from the same voxels (:mod:`porestudio.ml.physics_inputs`). Measured on
+the 3D default set, the convolutional features alone carry k too loosely for the regressor
+(a wider MLP on the codes reached log-k R² 0.71-0.74): a strided encoder cannot trace which
+channels cross a cube, a Darcy solve on it can. The code then holds k, and the regressor
+still reads μ only.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from torch import nn
 from porestudio.errors import InputError
 from porestudio.ml._nn import layers, padded_shape
 from porestudio.ml.config import DEFAULT_LATENT  # noqa: E402,F401
+from porestudio.ml.physics_inputs import count, log_features_t
 
 
 class SteepSigmoid(nn.Module):
@@ -48,7 +57,8 @@ class PVAE(nn.Module):
         Regressor outputs.
     arch : dict
         ``channels`` (per stride-2 level), ``latent_dim``, ``regressor`` widths,
-        ``steepness`` (a of the SteepSigmoid).
+        ``steepness`` (a of the SteepSigmoid), ``physics_inputs`` (module docstring; the
+        encoder then takes ``aux`` (n, 3), raw estimates [voxel²] in (x, y, z) order).
     """
 
     def __init__(self, dims: int, input_shape: tuple[int, ...], n_props: int, arch: dict):
@@ -75,8 +85,12 @@ class PVAE(nn.Module):
             enc += [conv(c_in, c, k, stride=2, padding=pad), nn.ReLU(inplace=True)]
             c_in = c
         self.encoder = nn.Sequential(*enc, nn.Flatten())
-        self.fc_mu = nn.Linear(feat, self.latent_dim)
-        self.fc_logvar = nn.Linear(feat, self.latent_dim)
+        self.n_aux = count(dims, arch, "pVAE")
+        self.fc_mu = nn.Linear(feat + self.n_aux, self.latent_dim)
+        self.fc_logvar = nn.Linear(feat + self.n_aux, self.latent_dim)
+        if self.n_aux:
+            self.register_buffer("aux_mean", torch.zeros(self.n_aux))
+            self.register_buffer("aux_std", torch.ones(self.n_aux))
         dec: list[nn.Module] = [nn.Linear(self.latent_dim, feat), nn.ReLU(inplace=True)]
         dec.append(nn.Unflatten(1, (chans[-1], *self.bottom)))
         outs = [*reversed(chans[:-1]), 1]
@@ -108,12 +122,27 @@ class PVAE(nn.Module):
             "regressor": list(self.regressor.parameters()),
         }
 
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(μ, log σ²), each (n, latent), from inputs (n, 1, *input_shape) in [0, 1]."""
+    def set_aux_stats(self, raw) -> None:
+        """Standardise the physics inputs with the mean and std of the log features of raw
+        estimates (n, 3) (those of the training samples)."""
+        t = log_features_t(torch.as_tensor(raw, dtype=torch.float32))
+        self.aux_mean.copy_(t.mean(0))
+        self.aux_std.copy_(t.std(0).clamp_min(1e-3))
+
+    def encode(
+        self, x: torch.Tensor, aux: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(μ, log σ²), each (n, latent), from inputs (n, 1, *input_shape) in [0, 1] (and
+        the raw physics inputs ``aux`` (n, 3) of a pVAE that reads them)."""
         pad: list[int] = []
         for size, target in zip(reversed(self.input_shape), reversed(self.padded), strict=True):
             pad += [0, target - size]
         h = self.encoder(F.pad(x, pad) if any(pad) else x)
+        if self.n_aux:
+            if aux is None:
+                raise InputError("this pVAE reads physics inputs; none were given")
+            a = (log_features_t(aux.float()) - self.aux_mean) / self.aux_std
+            h = torch.cat([h.float(), a], dim=1)
         return self.fc_mu(h), self.fc_logvar(h)
 
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
@@ -131,13 +160,14 @@ class PVAE(nn.Module):
         return self.regressor(mu)
 
     def forward(
-        self, x: torch.Tensor, decoder: bool = True, regressor: bool = True
+        self, x: torch.Tensor, decoder: bool = True, regressor: bool = True, aux=None
     ) -> tuple[torch.Tensor | None, torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """(logits or None, μ, log σ², scaled properties or None).
 
-        In training mode the decoder gets ``z = μ + σ·ε``; in eval mode ``z = μ``.
+        In training mode the decoder gets ``z = μ + σ·ε``; in eval mode ``z = μ``. ``aux``:
+        raw physics inputs (n, 3) of a pVAE that reads them.
         """
-        mu, logvar = self.encode(x)
+        mu, logvar = self.encode(x, aux)
         logits = None
         if decoder:
             z = mu

@@ -12,7 +12,6 @@ import numpy as np
 
 from porestudio.errors import InputError
 from porestudio.ml import _checkpoint, _dist, finetune, modelfile, physics_inputs
-from porestudio.ml.cnn import n_physics_inputs
 from porestudio.ml.config import make_config
 from porestudio.ml.data import (
     DataSpec,
@@ -44,7 +43,7 @@ class Prepared:
     fingerprint: str
     x_extra: np.ndarray | None = None  # samples of pretrain_data (VAE stages only)
     extra: dict[str, Any] | None = None  # their record in the model file
-    aux: np.ndarray | None = None  # physics inputs (n, 3) of a CNN that takes them
+    aux: np.ndarray | None = None  # physics inputs (n, 3) of a network that takes them
 
 
 def run_training(
@@ -84,7 +83,7 @@ def _run(kind, path, out, epochs, device, batch_size, seed, progress, overrides,
     prep = prepare(kind, path, overrides, epochs, batch_size, seed)
     if base is not None:
         prep = finetune.adopt(prep, base)
-    if kind == "cnn" and n_physics_inputs(prep.spec.dims, prep.cfg["arch"]):
+    if physics_inputs.count(prep.spec.dims, prep.cfg["arch"], kind):
         prep.aux = physics_inputs.cached(prep.x, prep.idx, prep.fingerprint, out)
     module = _new_module(kind, prep, seed, dev, None if base is None else base.state)
     identity = {"kind": kind, "fingerprint": prep.fingerprint, "config": prep.cfg, "seed": seed,
@@ -169,6 +168,11 @@ def prepare(kind, path: Path, overrides, epochs, batch_size, seed: int) -> Prepa
     scaler = TargetScaler.fit(spec.properties, y[parts["train"]], cfg["target_scaling"])
     prep = Prepared(spec, cfg, idx, parts, x, y, scaler, dataset_fingerprint(path))
     if cfg["pretrain_data"]:
+        if physics_inputs.count(spec.dims, cfg["arch"], kind):
+            raise InputError(
+                "pretrain_data cannot join a model with physics_inputs (the "
+                "unlabelled samples have no estimates); drop one of them"
+            )
         prep.x_extra, prep.extra = load_pretrain(kind, cfg["pretrain_data"], spec, cfg["stages"])
     return prep
 
@@ -181,10 +185,13 @@ def _new_module(kind: str, prep: Prepared, seed: int, dev: str, state=None):
 
     torch.manual_seed(seed)
     module = build_module(kind, prep.spec, prep.cfg["arch"])
-    if state is not None:
-        module.load_state_dict(state, strict=True)
-    elif prep.aux is not None:  # standardise the physics inputs like the training samples
+    if prep.aux is not None and (state is None or "aux_mean" not in state):
+        # standardise the physics inputs like the training samples
         module.set_aux_stats(prep.aux[prep.parts["train"]])
+    if state is not None:
+        if prep.aux is not None and "aux_mean" not in state:  # a pVAE gains the inputs
+            state = finetune.widen_state(state, module)
+        module.load_state_dict(state, strict=True)
     module = module.to(dev)
     if prep.cfg["channels_last"]:
         fmt = torch.channels_last if prep.spec.dims == 2 else torch.channels_last_3d
@@ -266,12 +273,11 @@ def _predict_physical(kind, module, x: np.ndarray, dev: str, scaler: TargetScale
     with torch.no_grad():
         for a in range(0, len(x), 256):
             xb = torch.from_numpy(x[a : a + 256]).to(dev).unsqueeze(1).float()
+            ab = None if aux is None else torch.from_numpy(aux[a : a + 256]).float().to(dev)
             if kind != "cnn":
-                p = module.regress(module.encode(xb)[0])
-            elif aux is None:
-                p = module(xb)
+                p = module.regress(module.encode(xb, ab)[0])
             else:
-                p = module(xb, torch.from_numpy(aux[a : a + 256]).float().to(dev))
+                p = module(xb) if ab is None else module(xb, ab)
             outs.append(p.float().cpu().numpy())
     if not outs:
         return np.zeros((0, len(scaler.names)))

@@ -114,6 +114,34 @@ def test_bench_script_on_a_3d_model(model_3d, tmp_path):
     for col in ("median err k_xx", "median err k_yy", "median err k_zz", "median abs Δφ"):
         assert col in text
     assert "| all | physics |" in text and "uniform" not in text
+    # two parallel halves of 4 targets, pooled: the same 4 targets, each designed once
+    common = ["--model", str(folder), "--data", str(data), "--count", "4", "--k-init", "6",
+              "--screen-steps", "3", "--n-verify", "2", "--candidates", "1"]  # fmt: skip
+    for i in (1, 2):
+        assert bench.main([*common, "--part", f"{i}/2", "--save", str(tmp_path / f"p{i}.npz"),
+                           "--out", str(tmp_path / f"p{i}.md")]) == 0  # fmt: skip
+    merge = _script(root, "merge_bench_design")
+    out = tmp_path / "pooled.md"
+    assert merge.main([str(tmp_path / "p1.npz"), str(tmp_path / "p2.npz"), "--out", str(out)]) == 0
+    halves = [bench.load_result(tmp_path / f"p{i}.npz") for i in (1, 2)]
+    from porestudio.design.inverse import resolve_reference
+
+    ref = resolve_reference(model, data)
+    whole, _ = bench.heldout_targets(model, ref, 4, 0)  # as many as the test split has
+    assert len(whole) >= 2 and all(h["n"] >= 1 for h in halves)
+    cols = [list(model.spec.properties).index(n) for n in halves[0]["names"]]
+    pooled = np.concatenate([h["target"] for h in halves])
+    np.testing.assert_allclose(pooled, whole[:, cols])
+    assert f"({len(whole)} targets," in out.read_text() and "| all | physics |" in out.read_text()
+
+
+def _script(root, name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, root / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_a_3d_model_gets_the_3d_design_defaults_and_its_physics_tolerance(model_3d):
@@ -167,3 +195,30 @@ def test_the_physics_polish_never_worsens_the_best_design_and_keeps_the_porosity
         direct = permeability(best.pore, mode="periodic")
         assert best.verified["k_xx"] == pytest.approx(direct.k_lu[0, 0], rel=1e-9)
         assert best.percolates and morphology.floating_solid_islands(best.pore) == 0
+
+
+def test_a_pvae_whose_encoder_reads_physics_inputs_designs_in_3d(model_3d, tmp_path):
+    from porestudio.design.latent import encode_dataset
+    from porestudio.ml import api
+
+    _, data, folder = model_3d
+    over = {"arch": {"physics_inputs": ["conductance"]},
+            "stages": [{"name": "joint", "epochs": 1, "gamma": 5.0}]}  # fmt: skip
+    api.train("pvae", data, tmp_path / "p", seed=0, init=folder, config_overrides=over)
+    model = api.load(tmp_path / "p")
+    assert model.physics_inputs
+    latent = encode_dataset(model, data)
+    np.testing.assert_allclose(latent.mu[:3], model.encode(latent_pores(data, 3)), atol=1e-5)
+    r = design(model, {"porosity": 0.5, "kx": 0.2, "ky": 0.3, "kz": 0.4}, candidates=1,
+               data=data, options=FAST)[0]  # fmt: skip
+    best = r.candidates[0]
+    assert best.percolates and best.pore.shape == (N, N, N)
+    direct = permeability(best.pore, mode="periodic")
+    assert best.verified["k_zz"] == pytest.approx(direct.k_lu[2, 2], rel=1e-9)
+
+
+def latent_pores(data, n: int) -> np.ndarray:
+    from porestudio.structures.dataset import open_dataset
+
+    with open_dataset(data) as ds:
+        return ds.pores(0, n)
