@@ -53,3 +53,25 @@ def test_a_wider_channel_conducts_more():
 def test_only_volumes_are_accepted():
     with pytest.raises(InputError, match="must be"):
         conductance_permeability(np.ones((4, 4), bool))
+
+
+def test_the_block_cg_kernel_solves_each_column_like_a_direct_solve():
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import spsolve
+
+    from porestudio.physics._conductance_kernel import block_pcg
+
+    rng = np.random.default_rng(4)
+    n = 300
+    w = sp.random(n, n, density=0.02, random_state=5, data_rvs=lambda k: rng.uniform(0.1, 2, k))
+    w = sp.triu(w, 1)
+    w = w + w.T
+    a = (sp.diags(np.asarray(w.sum(axis=1)).ravel() + 0.5) - w).tocsr()  # SPD (diagonal shift)
+    rhs = np.stack([rng.normal(size=n), np.zeros(n), rng.normal(size=n)], axis=1)
+    x, iterations = block_pcg(a.indptr, a.indices, a.data, rhs, 1.0 / a.diagonal(), 1e-10, 5000)
+    assert 0 < iterations < 5000
+    for c in (0, 2):
+        np.testing.assert_allclose(x[:, c], spsolve(a.tocsc(), rhs[:, c]), rtol=1e-7, atol=1e-9)
+    assert not x[:, 1].any()  # a zero right-hand side stays zero
+    _, capped = block_pcg(a.indptr, a.indices, a.data, rhs, 1.0 / a.diagonal(), 1e-14, 3)
+    assert capped == 3
