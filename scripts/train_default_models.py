@@ -187,6 +187,8 @@ FINETUNE: dict[str, list[dict]] = {
         {"batch_size": 8, "augment": True, "periodic_shift": True,
          "stages": [{"name": "joint", "epochs": 25, "lr": 5e-4, "gamma": 10.0},
                     {"name": "regressor", "epochs": 15, "lr": 1e-3}]},
+        # (shipped, 13 min): R² k 0.982 / 0.833 / 0.995, log k 0.996 / 0.993 / 0.990, MAPE
+        # 8 / 11 / 8 %; reconstructions' k by the LBM 32 / 30 / 18 % off (40 / 34 / 26 %)
     ],
     "pvae2d": [
         {"stages": [
