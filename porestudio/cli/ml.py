@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from porestudio.cli._common import examples, print_json
+from porestudio.cli._common import examples, print_json, progress_bar
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -255,7 +255,8 @@ def handle_encode(args: argparse.Namespace) -> int:
     from porestudio.ml.api import encode
 
     out = Path(args.out) if args.out else Path(args.data).with_suffix(".latent.h5")
-    mu = encode(args.model, args.data, out=out)
+    with progress_bar("encoding", unit="sample") as bar:
+        mu = encode(args.model, args.data, out=out, progress=bar)
     print(f"wrote μ of {len(mu)} samples ({mu.shape[1] if mu.ndim == 2 else 0} dims) to {out}")
     return 0
 

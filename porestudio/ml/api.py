@@ -203,7 +203,9 @@ def read_pores(source: str | os.PathLike, spec: DataSpec | None = None) -> np.nd
     return load_structure(p).pore[None]
 
 
-def encode(model, data: str | os.PathLike, *, out: str | os.PathLike | None = None) -> np.ndarray:
+def encode(
+    model, data: str | os.PathLike, *, out: str | os.PathLike | None = None, progress=None
+) -> np.ndarray:
     """Latent means μ of every sample of a dataset (pVAE); optionally written to ``out``.
 
     Parameters
@@ -215,6 +217,9 @@ def encode(model, data: str | os.PathLike, *, out: str | os.PathLike | None = No
     out : path, optional
         HDF5 file to write (``/mu`` (n, latent) float32, ``/indices``, attributes naming
         the model and dataset); never the dataset itself; an existing file is refused.
+    progress : ProgressFn, optional
+        ``progress(done, n)`` after each chunk (16 samples for an encoder with physics
+        inputs, which solves a Darcy problem per sample; else 1024).
 
     Returns
     -------
@@ -228,13 +233,13 @@ def encode(model, data: str | os.PathLike, *, out: str | os.PathLike | None = No
     with open_dataset(path) as ds:
         n = len(ds)
     idx = np.arange(n)
-    mu = (
-        np.concatenate(
-            [m.encode(_dataset_pores(path, m.spec, idx[a : a + 1024])) for a in range(0, n, 1024)]
-        )
-        if n
-        else np.zeros((0, m.latent_dim or 0), np.float32)
-    )
+    step = 16 if m.physics_inputs else 1024
+    parts = [np.zeros((0, m.latent_dim or 0), np.float32)]
+    for a in range(0, n, step):
+        parts.append(m.encode(_dataset_pores(path, m.spec, idx[a : a + step])))
+        if progress is not None:
+            progress(min(a + step, n), n)
+    mu = np.concatenate(parts)
     if out is not None:
         _write_latent(Path(out), mu, idx, m, path)
     return mu

@@ -37,6 +37,10 @@ def test_a_pvae_with_physics_inputs_trains_encodes_and_evaluates(grf3d_set, tmp_
         m.encode(pores, physics=raw[:2])
     pred = m.predict(pores)
     assert all(np.isfinite(v).all() and (v >= 0).all() for v in pred.values())
+    seen = []
+    mu_all = api.encode(m, grf3d_set, progress=lambda done, n: seen.append((done, n)))
+    np.testing.assert_allclose(mu_all[:6], mu, rtol=1e-5, atol=1e-6)
+    assert seen == [(16, 24), (24, 24)]  # chunks of 16: a solve per sample
     ev = api.evaluate(m, grf3d_set)
     assert 0.0 < ev["reconstruction"]["voxel_accuracy"] <= 1.0
     with pytest.raises(InputError, match="physics inputs"):
