@@ -115,7 +115,7 @@ def encode_dataset(
         ``progress(done, n)``; raise Cancelled to stop.
     batch_size : int
         Samples per encoder call (at most 16 for an encoder with physics inputs, which
-        solves a Darcy problem per sample, ~0.3 s per 48³ cube, so progress keeps moving).
+        solves a Darcy problem per sample, ~0.75 s per 48³ cube, so progress keeps moving).
 
     Returns
     -------
@@ -129,7 +129,7 @@ def encode_dataset(
     indices = labelled_indices(model, path)
     mus, props = [], []
     report(progress, 0, len(indices))
-    if getattr(model, "physics_inputs", False):  # ~0.3 s per 48³ sample: report often
+    if getattr(model, "physics_inputs", False):  # ~0.75 s per 48³ sample: report often
         batch_size = min(batch_size, _PHYSICS_BATCH)
     for start in range(0, len(indices), batch_size):
         chunk = indices[start : start + batch_size]

@@ -216,7 +216,7 @@ class LoadedModel:
         """Scaled properties (n, p) from inputs (n, 1, *input_shape) in [0, 1].
 
         A network with physics inputs takes their raw estimates ``aux`` (n, 3); without them
-        they are computed from ``x`` binarised at 0.5 (~0.3 s per 48³ sample), and the
+        they are computed from ``x`` binarised at 0.5 (~0.75 s per 48³ sample), and the
         gradient reaches ``x`` through the network's voxel path only.
         """
         if self.kind != "cnn":

@@ -1,10 +1,12 @@
-"""Physics inputs of the 3D CNN surrogate: estimates it refines instead of learning from scratch.
+"""Physics inputs of the 3D CNN surrogate and of the 3D pVAE's encoder: estimates they refine
+instead of learning from scratch.
 
 ``"conductance"``: the local-conductance Darcy estimate of ``(k_xx, k_yy, k_zz)``
-[voxel²] of :mod:`porestudio.physics.conductance` (~0.3 s per 48³ cube on one core). The
-network reads ``log(k + EPS)`` of it, standardised (``ml/cnn_physics.py``). The estimate is
-invariant under periodic shifts and mirrors and permutes with the axes, so an augmented
-sample's inputs are the original's with the columns permuted (:func:`permuted`).
+[voxel²] of :mod:`porestudio.physics.conductance` (median 0.75 s per 48³ cube on one core,
+docs/bench_conductance.md). The network reads ``log(k + EPS)`` of it, standardised
+(``ml/cnn_physics.py``, ``ml/pvae.py``). The estimate is invariant under periodic shifts
+and mirrors and permutes with the axes, so an augmented sample's inputs are the original's
+with the columns permuted (:func:`permuted`).
 
 Training computes the estimate once per sample and keeps it beside the checkpoint
 (``physics_inputs.json``, keyed by the dataset fingerprint and sample index), so a resumed
@@ -97,7 +99,7 @@ def cached(pores: np.ndarray, indices: np.ndarray, fingerprint: str, folder: Pat
     known = _read(path, fingerprint)
     todo = [i for i, k in enumerate(indices) if str(int(k)) not in known]
     if todo:
-        log.info("physics inputs: computing %d of %d samples (~0.3 s each)", len(todo),
+        log.info("physics inputs: computing %d of %d samples (~0.75 s each)", len(todo),
                  len(indices))  # fmt: skip
         t0, last = time.perf_counter(), [time.perf_counter()]
 

@@ -13,10 +13,10 @@ cubes) the log of the estimate follows the log of the LBM's ``k_ii`` with R² 0.
 flow (3–4 % of the cubes per axis) the estimate is mostly a small positive residue of the
 iterative solve on a cluster that does not wind around the cube (1e-6 to 1e-4, below the
 ``log(k + 1e-4)`` the CNN reads), and in 2–4 cubes per axis the LBM's 18-neighbour lattice
-flows through voxel edges where six neighbours do not. A 48³ cube costs ~0.2–0.6 s on
-one core (block conjugate gradients with a Jacobi preconditioner on the pore voxels, a
-numba kernel; 250–600 iterations; more for tortuous cubes), against ~3–13 s for the LBM
-diagonal.
+flows through voxel edges where six neighbours do not. A 48³ cube costs a median 0.75 s
+(0.37–1.3 s) on one core (block conjugate gradients with a Jacobi preconditioner on the
+pore voxels, a numba kernel; 250–600 iterations; docs/bench_conductance.md), against
+~3–13 s for the LBM diagonal.
 The 3D CNN surrogate reads it as a physics input (``arch.physics_inputs``).
 """
 
