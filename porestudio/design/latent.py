@@ -36,7 +36,6 @@ __all__ = [
 
 LATENT_FORMAT = "porestudio-latent"
 _ENCODE_BATCH = 256
-_PHYSICS_BATCH = 16  # samples per call of an encoder with physics inputs (a solve each)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -129,8 +128,10 @@ def encode_dataset(
     indices = labelled_indices(model, path)
     mus, props = [], []
     report(progress, 0, len(indices))
-    if getattr(model, "physics_inputs", False):  # ~0.75 s per 48³ sample: report often
-        batch_size = min(batch_size, _PHYSICS_BATCH)
+    if getattr(model, "physics_inputs", False):  # a solve per sample: report often
+        from porestudio.ml.physics_inputs import CHUNK
+
+        batch_size = min(batch_size, CHUNK)
     for start in range(0, len(indices), batch_size):
         chunk = indices[start : start + batch_size]
         x, y = _load_chunk(model, path, chunk)

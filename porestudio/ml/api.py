@@ -16,7 +16,7 @@ import numpy as np
 
 from porestudio import __version__
 from porestudio.errors import InputError, OutputError
-from porestudio.ml import finetune, modelfile
+from porestudio.ml import finetune, modelfile, physics_inputs
 from porestudio.ml.data import (
     DataSpec,
     check_dataset_fits,
@@ -233,7 +233,7 @@ def encode(
     with open_dataset(path) as ds:
         n = len(ds)
     idx = np.arange(n)
-    step = 16 if m.physics_inputs else 1024
+    step = physics_inputs.CHUNK if m.physics_inputs else 1024
     parts = [np.zeros((0, m.latent_dim or 0), np.float32)]
     for a in range(0, n, step):
         parts.append(m.encode(_dataset_pores(path, m.spec, idx[a : a + step])))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from porestudio.ml.physics_inputs import log_features_t
+from porestudio.ml.physics_inputs import fit_standardisation, standardised
 
 
 class PhysicsCNN(nn.Module):
@@ -24,11 +24,11 @@ class PhysicsCNN(nn.Module):
 
     def set_aux_stats(self, raw) -> None:
         """Standardise with the mean and std of the log features of raw estimates (n, 3)."""
-        t = log_features_t(torch.as_tensor(raw, dtype=torch.float32))
-        self.aux_mean.copy_(t.mean(0))
-        self.aux_std.copy_(t.std(0).clamp_min(1e-3))
+        mean, std = fit_standardisation(raw)
+        self.aux_mean.copy_(mean)
+        self.aux_std.copy_(std)
 
     def forward(self, x: torch.Tensor, aux: torch.Tensor) -> torch.Tensor:
-        a = (log_features_t(aux.float()) - self.aux_mean) / self.aux_std
+        a = standardised(aux, self.aux_mean, self.aux_std)
         feats = self.trunk(x).float()
         return self.head(torch.cat([feats, a], dim=1)) + self.skip(a)

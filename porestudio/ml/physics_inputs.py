@@ -33,6 +33,9 @@ EPS: float = 1e-4
 (estimate 0, or a solver residue below ~1e-4) reads as about log(EPS), below all but the
 slowest-flowing cubes of the design space."""
 CACHE = "physics_inputs.json"
+CHUNK = 16
+"""Samples per call when a network with physics inputs runs over a dataset (a solve each,
+~0.75 s per 48³ cube): progress is reported after every chunk."""
 
 
 def count(dims: int, arch: dict, owner: str) -> int:
@@ -64,6 +67,20 @@ def log_features_t(raw):
     import torch
 
     return torch.log(raw.clamp_min(0.0) + EPS)
+
+
+def fit_standardisation(raw):
+    """(mean, std) tensors (3,) of the log features of raw estimates (n, 3): the buffers a
+    network standardises its physics inputs with (those of its training samples)."""
+    import torch
+
+    t = log_features_t(torch.as_tensor(raw, dtype=torch.float32))
+    return t.mean(0), t.std(0).clamp_min(1e-3)
+
+
+def standardised(aux, mean, std):
+    """Raw estimates (n, 3) as the standardised log features a network reads."""
+    return (log_features_t(aux.float()) - mean) / std
 
 
 def permuted(aux, perms: list[tuple[int, int, int]]):

@@ -30,7 +30,7 @@ from torch import nn
 from porestudio.errors import InputError
 from porestudio.ml._nn import layers, padded_shape
 from porestudio.ml.config import DEFAULT_LATENT  # noqa: E402,F401
-from porestudio.ml.physics_inputs import count, log_features_t
+from porestudio.ml.physics_inputs import count, fit_standardisation, standardised
 
 
 class SteepSigmoid(nn.Module):
@@ -125,9 +125,9 @@ class PVAE(nn.Module):
     def set_aux_stats(self, raw) -> None:
         """Standardise the physics inputs with the mean and std of the log features of raw
         estimates (n, 3) (those of the training samples)."""
-        t = log_features_t(torch.as_tensor(raw, dtype=torch.float32))
-        self.aux_mean.copy_(t.mean(0))
-        self.aux_std.copy_(t.std(0).clamp_min(1e-3))
+        mean, std = fit_standardisation(raw)
+        self.aux_mean.copy_(mean)
+        self.aux_std.copy_(std)
 
     def encode(
         self, x: torch.Tensor, aux: torch.Tensor | None = None
@@ -141,7 +141,7 @@ class PVAE(nn.Module):
         if self.n_aux:
             if aux is None:
                 raise InputError("this pVAE reads physics inputs; none were given")
-            a = (log_features_t(aux.float()) - self.aux_mean) / self.aux_std
+            a = standardised(aux, self.aux_mean, self.aux_std)
             h = torch.cat([h.float(), a], dim=1)
         return self.fc_mu(h), self.fc_logvar(h)
 
