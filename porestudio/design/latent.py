@@ -358,6 +358,18 @@ def write_latent(
     return target
 
 
+def latent_weights_sha(path: str | os.PathLike) -> str:
+    """The ``weights_sha256`` of the model that wrote a latent file ("" when not recorded)."""
+    import h5py
+
+    try:
+        with h5py.File(Path(path), "r") as h5:
+            info = json.loads(h5.attrs.get("model_json", "{}") or "{}")
+    except (OSError, ValueError):
+        return ""
+    return str(info.get("weights_sha256", "") or "")
+
+
 def read_latent(path: str | os.PathLike) -> LatentSet:
     """The :class:`LatentSet` stored by :func:`write_latent`."""
     import h5py

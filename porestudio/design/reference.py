@@ -27,7 +27,14 @@ from typing import Any
 
 import numpy as np
 
-from porestudio.design.latent import LatentSet, PCAResult, encode_dataset, pca, read_latent
+from porestudio.design.latent import (
+    LatentSet,
+    PCAResult,
+    encode_dataset,
+    latent_weights_sha,
+    pca,
+    read_latent,
+)
 from porestudio.errors import InputError
 from porestudio.ml.data import boundary_mode
 from porestudio.progress import ProgressFn, scaled
@@ -143,6 +150,8 @@ def build_reference(
     else:
         lat = latent if isinstance(latent, LatentSet) else read_latent(latent)
         _check_latent(model, data, lat, dataset_fingerprint(data))
+        if not isinstance(latent, LatentSet):
+            _check_weights(model, latent_weights_sha(latent))
     if len(lat) < 2:
         raise InputError(f"{Path(data).name} has fewer than two labelled samples")
     bits = _packed_inputs(model, data, lat.indices, scaled(progress, 800, 200, 1000))
@@ -178,6 +187,15 @@ def _check_latent(model: Any, data, lat: LatentSet, fingerprint: str) -> None:
     if lat.mu.shape[1] != model.latent_dim:
         raise InputError(
             f"the latent file has {lat.mu.shape[1]}-dim codes; the model {model.latent_dim}"
+        )
+
+
+def _check_weights(model: Any, recorded: str) -> None:
+    own = str(model.config.get("weights_sha256", "") or "")
+    if recorded and own and recorded != own:
+        raise InputError(
+            "the latent file was made with another model (other weights); "
+            "encode the dataset again with this model (porestudio latent)"
         )
 
 

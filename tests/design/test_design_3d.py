@@ -209,6 +209,16 @@ def test_a_pvae_whose_encoder_reads_physics_inputs_designs_in_3d(model_3d, tmp_p
     assert model.physics_inputs
     latent = encode_dataset(model, data)
     np.testing.assert_allclose(latent.mu[:3], model.encode(latent_pores(data, 3)), atol=1e-5)
+    # a latent file of the starting model (same size, same properties) is refused for it
+    from porestudio.cli import main
+    from porestudio.design.reference import build_reference
+    from porestudio.errors import InputError
+
+    other = tmp_path / "base_latent.h5"
+    assert main(["latent", str(folder), str(data), "--out", str(other)]) == 0
+    with pytest.raises(InputError, match="another model"):
+        build_reference(model, data, latent=other)
+    assert len(build_reference(api.load(folder), data, latent=other)) == len(latent)
     r = design(model, {"porosity": 0.5, "kx": 0.2, "ky": 0.3, "kz": 0.4}, candidates=1,
                data=data, options=FAST)[0]  # fmt: skip
     best = r.candidates[0]
