@@ -78,6 +78,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--n-verify", type=int, help="most physics runs per target (DesignOptions)")
     p.add_argument("--threads", type=int, help="torch threads while designing (DesignOptions)")
     p.add_argument("--polish-steps", type=int, help="physics-guided polish steps (DesignOptions)")
+    p.add_argument("--scorer", choices=("auto", "network", "estimate"),
+                   help="what scores candidates (DesignOptions.scorer)")  # fmt: skip
     p.add_argument(
         "--porosity-offsets", type=float, nargs="+",
         help="relative porosity offsets of the binarisation variants (DesignOptions)",
@@ -317,7 +319,7 @@ def options(args, model):
     for flag, field in (("steps", "steps"), ("k_init", "k_init"), ("screen_steps", "screen_steps"),
                         ("n_verify", "n_verify"), ("threads", "threads"),
                         ("porosity_offsets", "porosity_offsets"),
-                        ("polish_steps", "polish_steps")):  # fmt: skip
+                        ("polish_steps", "polish_steps"), ("scorer", "scorer")):  # fmt: skip
         value = getattr(args, flag)
         if value is not None:
             opts = dataclasses.replace(opts, **{field: tuple(value) if isinstance(value, list)

@@ -62,6 +62,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--polish-steps", type=int, metavar="N",
                    help="physics runs per target on neighbours of its best verified design, "
                         "chosen by the calibrated surrogate (default: the model's, 0)")  # fmt: skip
+    p.add_argument("--scorer", default="auto", choices=["auto", "network", "estimate"],
+                   help="what scores candidates before physics (auto: a 3D model's calibrated "
+                        "conductance estimate where it carries one, else the network)")  # fmt: skip
     p.add_argument("--mode", default="auto", choices=["auto", "kuhn", "periodic"],
                    help="side walls of physics runs (auto: as the training labels)")  # fmt: skip
     p.add_argument("--out", required=True, metavar="DESIGNS.h5", help="output dataset")
@@ -79,7 +82,7 @@ def handle(args: argparse.Namespace) -> int:
     model = load_pvae(args.model, args.device)
     targets = read_targets(args, model.spec.voxel_size_m)
     cnn = load_cnn(args.cnn, args.device)
-    opts = options_for(model, physics_device=args.device)
+    opts = options_for(model, physics_device=args.device, scorer=args.scorer)
     if args.steps is not None:
         opts = dataclasses.replace(opts, steps=int(args.steps))
     if args.polish_steps is not None:

@@ -21,7 +21,8 @@ from porestudio.design.inverse import (
     score_support,
 )
 from porestudio.design.reference import in_distribution
-from porestudio.design.verify import model_predict, physics_properties
+from porestudio.design.verify import has_estimate, model_predict, physics_properties
+from porestudio.errors import InputError
 from porestudio.progress import report
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class Run:
         self.n_retried = 0  # targets given a second pass
         self.n_polish = 0  # physics runs of the polish (counted in n_physics too)
         self._hold: int | None = None  # progress held during a second pass
+        self.estimate = _uses_estimate(opts.scorer, surrogate if surrogate is not None else model)
 
     @contextlib.contextmanager
     def _timed(self, phase: str):
@@ -237,9 +239,10 @@ class Run:
         return pools
 
     def predict(self, inputs: np.ndarray) -> dict[str, np.ndarray]:
-        """The surrogate's (else the pVAE's) properties of network inputs; porosity exact."""
+        """The scorer's properties of network inputs (``opts.scorer``: the surrogate's, else
+        the pVAE's, network or calibrated estimate); porosity exact."""
         scorer = self.surrogate if self.surrogate is not None else self.model
-        pred = model_predict(scorer, _as_pores(self.dims, inputs))
+        pred = model_predict(scorer, _as_pores(self.dims, inputs), estimate=self.estimate)
         pred["porosity"] = inputs.reshape(len(inputs), -1).mean(axis=1)
         return pred
 
@@ -400,6 +403,16 @@ def _next_slice(p: dict[str, Any], batch: int | None) -> slice:
 
 def _as_pores(dims: int, inputs: np.ndarray) -> np.ndarray:
     return inputs[:, None] if dims == 2 else inputs
+
+
+def _uses_estimate(choice: str, scorer: Any) -> bool:
+    """Whether candidates are scored by the scoring model's calibrated physics estimate."""
+    if choice == "estimate" and not has_estimate(scorer):
+        raise InputError(
+            "scorer 'estimate' needs a 3D model carrying a calibrated conductance estimate "
+            "(physics_fit in its model JSON: scripts/fit_physics_estimate.py)"
+        )
+    return choice == "estimate" or (choice == "auto" and has_estimate(scorer))
 
 
 def _flow_axes(names: tuple[str, ...]) -> tuple[str, ...]:

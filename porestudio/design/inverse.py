@@ -88,7 +88,12 @@ class DesignOptions:
     misses ``verify_tol``, each on the neighbour of that design (its map smoothed by
     ``polish_sigma`` voxels along a subset of the axes, binarised at the target porosity or
     ± ``polish_max_dphi``) that the surrogate, calibrated on the measured design, rates best
-    (:mod:`porestudio.design._polish`).
+    (:mod:`porestudio.design._polish`); ``scorer`` what scores the printable candidates
+    (ranks them for physics and guides the polish): "network" — the surrogate CNN (else the
+    pVAE's regressor on the re-encoded structure) — or "estimate" — the scoring model's
+    calibrated conductance estimate (:mod:`porestudio.ml.estimate`; 3D models that read it)
+    — or "auto": the estimate where the scoring model carries one (on decoded 3D structures
+    it misses the LBM by a median 3–4 %, the 3D CNN by 6–8 %: docs/ml.md), else the network.
     :func:`options_for` gives the defaults of a model (3D: :data:`DEFAULTS_3D`).
     """
 
@@ -120,7 +125,11 @@ class DesignOptions:
     polish_steps: int = 0
     polish_max_dphi: float = 0.01
     polish_sigma: float = 1.5
+    scorer: str = "auto"
 
+
+SCORERS = ("auto", "network", "estimate")
+"""Choices of :attr:`DesignOptions.scorer`."""
 
 DEFAULTS_3D: dict[str, Any] = {
     "n_verify": 6, "verify_batch": 2, "verify_tol": 0.02, "n_verify_outside": 2,
@@ -294,6 +303,8 @@ def design(
         raise InputError(f"unknown verification {verify!r}; use physics or none")
     if int(candidates) < 1:
         raise InputError(f"candidates must be at least 1; got {candidates}")
+    if options is not None and options.scorer not in SCORERS:
+        raise InputError(f"unknown scorer {options.scorer!r}; use {', '.join(SCORERS)}")
     if surrogate is not None and getattr(surrogate, "spec", None) is not None:
         surrogate.spec.check_fits(model.spec.sample_shape_zyx, extruded=True)
     opts = options or options_for(model)

@@ -24,7 +24,7 @@ from porestudio.units import array_axis
 
 log = logging.getLogger(__name__)
 
-__all__ = ["k_names", "model_predict", "physics_properties", "porosity_of"]
+__all__ = ["has_estimate", "k_names", "model_predict", "physics_properties", "porosity_of"]
 
 _DIAGONAL = ("k_xx", "k_yy", "k_zz")
 
@@ -40,14 +40,31 @@ def k_names(properties: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(p for p in properties if p.startswith("k_"))
 
 
-def model_predict(model: Any, pores: np.ndarray, batch: int = 256) -> dict[str, np.ndarray]:
-    """A model's predictions (physical units, voxel²) for binary structures (n, nz, ny, nx)."""
+def model_predict(
+    model: Any, pores: np.ndarray, batch: int = 256, estimate: bool = False
+) -> dict[str, np.ndarray]:
+    """A model's predictions (physical units, voxel²) for binary structures (n, nz, ny, nx);
+    with ``estimate``, its calibrated physics estimate of k instead (``LoadedModel.estimate``,
+    which the model must carry: :func:`has_estimate`)."""
+    fn = model.estimate if estimate else model.predict
     parts: list[dict[str, np.ndarray]] = []
     for start in range(0, len(pores), batch):
-        parts.append(model.predict(np.asarray(pores[start : start + batch], dtype=bool)))
+        parts.append(fn(np.asarray(pores[start : start + batch], dtype=bool)))
     if not parts:
         return {p: np.zeros(0) for p in model.spec.properties}
     return {k: np.concatenate([np.atleast_1d(p[k]) for p in parts]) for k in parts[0]}
+
+
+def has_estimate(model: Any) -> bool:
+    """Whether ``model`` carries a calibrated physics estimate of k (``ml/estimate.py``)."""
+    from porestudio.ml.estimate import of_model
+
+    config = getattr(model, "config", None)
+    return (
+        bool(getattr(model, "physics_inputs", False))
+        and isinstance(config, dict)
+        and (of_model(config) is not None)
+    )
 
 
 def physics_properties(

@@ -3,8 +3,9 @@
 On the dataset a model was trained on (same fingerprint) the stored test split is used,
 else every labelled sample. Reported per property: R², MAPE [%], RMSE (and R² of log k),
 with a Kozeny-Carman baseline fitted on the same samples for each diagonal k (3D models
-also the conductance-network estimate of ``physics/conductance.py`` with a power law fitted
-on the same samples: what a cheap solve knows without learning). A pVAE also
+also the conductance-network estimate of ``physics/conductance.py`` with a power law: the
+model's own (``ml/estimate.py``, fitted on its training samples) or, for a model without
+one, fitted on the same samples — what a cheap solve knows without learning). A pVAE also
 gets reconstruction BCE, voxel accuracy and the porosity error of the binarised output,
 and with ``physics_samples = N`` the permeability of N decoded-and-binarised structures
 computed by the project's solver (the exact extruded path for 2D) against the input's
@@ -29,6 +30,7 @@ from porestudio.ml.data import (
     labelled_indices,
     load_arrays,
 )
+from porestudio.ml.estimate import of_model
 from porestudio.ml.metrics import conductance_baseline, kozeny_carman, regression_metrics
 from porestudio.progress import ProgressFn, report
 
@@ -57,7 +59,7 @@ def evaluate_model(
         "kozeny_carman": _kc(m.spec, x, y),
     }
     if m.spec.dims == 3:
-        out["conductance_estimate"] = _conductance(m.spec, est, y)
+        out["conductance_estimate"] = _conductance(m.spec, est, y, of_model(m.config))
     if m.kind == "pvae":
         aux = est if getattr(m, "physics_inputs", False) else None
         out["reconstruction"] = _reconstruction(m, x, aux)
@@ -84,11 +86,16 @@ def _kc(spec, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     return out
 
 
-def _conductance(spec, est: np.ndarray, y: np.ndarray) -> dict[str, Any]:
-    out = {}
+def _conductance(spec, est: np.ndarray, y: np.ndarray, fit=None) -> dict[str, Any]:
+    """The power law of the conductance estimate per diagonal k: the model's own fit (on its
+    training samples) when it carries one, else fitted on these samples."""
+    out: dict[str, Any] = {}
+    where = "the model's training samples" if fit else "these samples"
     for j, name in enumerate(spec.properties):
         if P.is_diagonal(name):
-            out[name] = conductance_baseline(est[:, "xyz".index(name[-1])], y[:, j])
+            a = "xyz".index(name[-1])
+            own = None if fit is None else (fit.a[a], fit.b[a])
+            out[name] = {**conductance_baseline(est[:, a], y[:, j], own), "fitted_on": where}
     return out
 
 

@@ -84,18 +84,21 @@ def kozeny_carman(x: np.ndarray, k: np.ndarray) -> dict[str, float]:
     }
 
 
-def conductance_baseline(estimate: np.ndarray, k: np.ndarray) -> dict[str, float]:
+def conductance_baseline(
+    estimate: np.ndarray, k: np.ndarray, fit: tuple[float, float] | None = None
+) -> dict[str, float]:
     """Physics baseline ``k = e^b q^a`` on the conductance estimate ``q`` (physics/conductance.py).
 
-    ``a`` and ``b`` are fitted (log space) on these data, as the Kozeny-Carman constant is;
-    scored on the samples where both are positive. Returns r2, r2_log, mape [%], a, b.
+    ``(a, b)`` = ``fit`` (a model's own, fitted on its training samples: ml/estimate.py), else
+    fitted (log space) on these data, as the Kozeny-Carman constant is; scored on the
+    samples where both are positive. Returns r2, r2_log, mape [%], a, b.
     """
     q, k = np.asarray(estimate, float), np.asarray(k, float)
     ok = (q > 0) & (k > 0)
     if ok.sum() < 3:
         nan = float("nan")
         return {"r2": nan, "r2_log": nan, "mape": nan, "a": nan, "b": nan}
-    a, b = np.polyfit(np.log(q[ok]), np.log(k[ok]), 1)
+    a, b = fit if fit is not None else np.polyfit(np.log(q[ok]), np.log(k[ok]), 1)
     pred = np.exp(b) * q[ok] ** a
     return {
         "r2": r2(k[ok], pred),

@@ -137,6 +137,21 @@ class LoadedModel:
         phys = self.scaler.inverse(scaled)
         return {name: phys[:, j] for j, name in enumerate(self.spec.properties)}
 
+    def estimate(
+        self, pores: np.ndarray, physics: np.ndarray | None = None
+    ) -> dict[str, np.ndarray] | None:
+        """The calibrated conductance estimate (``ml/estimate.py``) of k_xx, k_yy, k_zz
+        [voxel²] of structures, when the model JSON carries its fit (a 3D model with
+        physics inputs); None otherwise. ``pores`` and ``physics`` as in :meth:`predict`."""
+        from porestudio.ml.estimate import of_model
+
+        fit = of_model(self.config)
+        if fit is None or not self.physics_inputs:
+            return None
+        x = self._inputs(pores)
+        k = fit.apply(self._aux(x, physics))
+        return {f"k_{a}{a}": k[:, j] for j, a in enumerate("xyz")}
+
     def encode_stats(
         self, pores: np.ndarray, physics: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:

@@ -103,6 +103,19 @@ def save_model(
     return d
 
 
+def update_config(directory: str | os.PathLike, changes: dict[str, Any]) -> dict[str, Any]:
+    """Add or replace entries of a model's JSON (not its identity: format, version, kind,
+    weights_sha256), atomically; the weights are untouched. Returns the new config."""
+    fixed = {"format", "version", "kind", "weights_sha256"} & set(changes)
+    if fixed:
+        raise InputError(f"a model's {', '.join(sorted(fixed))} cannot be changed")
+    config = {**read_model_config(directory), **changes}
+    text = json.dumps(config, indent=2, allow_nan=True, default=_json_default)
+    with atomic_path(model_dir(directory) / CONFIG, overwrite=True) as tmp:
+        tmp.write_text(text + "\n")
+    return config
+
+
 def _json_default(obj: Any) -> Any:
     import numpy as np
 

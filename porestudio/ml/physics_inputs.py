@@ -94,7 +94,9 @@ def permuted(aux, perms: list[tuple[int, int, int]]):
     return torch.gather(aux, 1, index)
 
 
-def cached(pores: np.ndarray, indices: np.ndarray, fingerprint: str, folder: Path) -> np.ndarray:
+def cached(
+    pores: np.ndarray, indices: np.ndarray, fingerprint: str, folder: Path, progress=None
+) -> np.ndarray:
     """Raw estimates of the dataset samples ``indices`` (given as ``pores``), cached in ``folder``.
 
     Parameters
@@ -107,6 +109,8 @@ def cached(pores: np.ndarray, indices: np.ndarray, fingerprint: str, folder: Pat
         The dataset's fingerprint; a cache of another dataset is ignored.
     folder : Path
         Where ``physics_inputs.json`` is kept (the training run's folder).
+    progress : ProgressFn, optional
+        ``progress(done, total)`` of the samples computed (besides the log lines).
 
     Returns
     -------
@@ -121,6 +125,8 @@ def cached(pores: np.ndarray, indices: np.ndarray, fingerprint: str, folder: Pat
         t0, last = time.perf_counter(), [time.perf_counter()]
 
         def report(done: int, total: int) -> None:
+            if progress is not None:
+                progress(done, total)
             if time.perf_counter() - last[0] > 30 or done == total:
                 last[0] = time.perf_counter()
                 log.info("physics inputs: %d / %d (%.0f s)", done, total, last[0] - t0)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from porestudio.errors import InputError
-from porestudio.ml import _checkpoint, _dist, finetune, modelfile, physics_inputs
+from porestudio.ml import _checkpoint, _dist, estimate, finetune, modelfile, physics_inputs
 from porestudio.ml.config import make_config
 from porestudio.ml.data import (
     DataSpec,
@@ -116,6 +116,7 @@ def _run(kind, path, out, epochs, device, batch_size, seed, progress, overrides,
         "scaler": prep.scaler.to_json(),
         "training": _training_record(prep, seed, path, loop, dev, dist, base),
         "metrics": {"held_out": metrics},
+        **_physics_fit(prep),
     }
     if dist.main:
         modelfile.save_model(out, module, config, overwrite=True)
@@ -124,6 +125,16 @@ def _run(kind, path, out, epochs, device, batch_size, seed, progress, overrides,
     return TrainResult(
         out, config, config["metrics"], loop.seconds, loop.epochs_run, loop.resumed, loop.history
     )
+
+
+def _physics_fit(prep) -> dict[str, Any]:
+    """``{"physics_fit": ...}``: the power law of the conductance estimate (ml/estimate.py)
+    fitted on the training and validation samples of a 3D model that reads it; else {}."""
+    k = None if prep.aux is None else estimate.diagonal_labels(prep.spec.properties, prep.y)
+    if k is None:
+        return {}
+    fit = np.concatenate([prep.parts["train"], prep.parts["val"]])
+    return {estimate.KEY: estimate.fit_power_law(prep.aux[fit], k[fit]).to_json()}
 
 
 def _setup(device: str, deterministic: bool, seed: int) -> tuple[str, _dist.Dist]:

@@ -55,6 +55,7 @@ def test_design_from_a_start_structure(pvae_dir, squares_set, tmp_path, capsys):
         ),
         ([], "no targets"),
         (["--porosity", "0.2", "--k", "0.2", "--polish-steps", "-1"], "0 or more"),
+        (["--porosity", "0.2", "--k", "0.2", "--scorer", "estimate"], "scorer 'estimate' needs"),
     ],
 )
 def test_design_bad_input_is_one_line_exit_2(pvae_dir, squares_set, tmp_path, capsys, extra,

@@ -197,15 +197,25 @@ def test_the_physics_polish_never_worsens_the_best_design_and_keeps_the_porosity
         assert best.percolates and morphology.floating_solid_islands(best.pore) == 0
 
 
-def test_a_pvae_whose_encoder_reads_physics_inputs_designs_in_3d(model_3d, tmp_path):
+@pytest.fixture(scope="module")
+def pvae_phys(model_3d, tmp_path_factory):
+    """The tiny pVAE fine-tuned with the physics input (it carries a calibrated estimate)."""
+    from porestudio.ml import api
+
+    _, data, folder = model_3d
+    out = tmp_path_factory.mktemp("phys") / "p"
+    over = {"arch": {"physics_inputs": ["conductance"]},
+            "stages": [{"name": "joint", "epochs": 1, "gamma": 5.0}]}  # fmt: skip
+    api.train("pvae", data, out, seed=0, init=folder, config_overrides=over)
+    return api.load(out), out
+
+
+def test_a_pvae_whose_encoder_reads_physics_inputs_designs_in_3d(model_3d, pvae_phys, tmp_path):
     from porestudio.design.latent import encode_dataset
     from porestudio.ml import api
 
     _, data, folder = model_3d
-    over = {"arch": {"physics_inputs": ["conductance"]},
-            "stages": [{"name": "joint", "epochs": 1, "gamma": 5.0}]}  # fmt: skip
-    api.train("pvae", data, tmp_path / "p", seed=0, init=folder, config_overrides=over)
-    model = api.load(tmp_path / "p")
+    model = pvae_phys[0]
     assert model.physics_inputs
     latent = encode_dataset(model, data)
     np.testing.assert_allclose(latent.mu[:3], model.encode(latent_pores(data, 3)), atol=1e-5)
@@ -225,6 +235,55 @@ def test_a_pvae_whose_encoder_reads_physics_inputs_designs_in_3d(model_3d, tmp_p
     assert best.percolates and best.pore.shape == (N, N, N)
     direct = permeability(best.pore, mode="periodic")
     assert best.verified["k_zz"] == pytest.approx(direct.k_lu[2, 2], rel=1e-9)
+
+
+def test_3d_candidates_are_scored_by_the_calibrated_estimate_or_the_network(model_3d, pvae_phys):
+    import dataclasses
+
+    from porestudio.errors import InputError
+
+    plain, data, _ = model_3d
+    phys = pvae_phys[0]
+    target = {"porosity": 0.5, "kx": 0.2, "ky": 0.3, "kz": 0.4}
+    for scorer in ("auto", "estimate", "network"):
+        opts = dataclasses.replace(FAST, scorer=scorer)
+        best = design(phys, target, candidates=1, data=data, options=opts,
+                      verify=None)[0].candidates[0]  # fmt: skip
+        est = phys.estimate(best.pore[None])
+        net = phys.predict(best.pore[None])
+        want = net if scorer == "network" else est
+        for name in ("k_xx", "k_yy", "k_zz"):
+            assert best.predicted[name] == pytest.approx(float(want[name][0]), rel=1e-6)
+        assert best.predicted["porosity"] == pytest.approx(best.porosity)
+    # a model without the physics input has no estimate: auto uses its network, estimate fails
+    assert plain.estimate(best.pore[None]) is None
+    with pytest.raises(InputError, match="scorer 'estimate' needs"):
+        design(plain, target, candidates=1, data=data, verify=None,
+               options=dataclasses.replace(FAST, scorer="estimate"))  # fmt: skip
+    with pytest.raises(InputError, match="unknown scorer"):
+        design(plain, target, data=data, options=dataclasses.replace(FAST, scorer="cnn"))
+
+
+def test_the_scorer_check_script_compares_network_and_estimate_with_the_lbm(model_3d, pvae_phys,
+                                                                             tmp_path):  # fmt: skip
+    from pathlib import Path
+
+    check = _script(Path(__file__).resolve().parents[2], "check_scorers_3d")
+    _, data, _ = model_3d
+    model, folder = pvae_phys[0], str(pvae_phys[1])
+    common = ["--model", folder, "--cnn", folder, "--data", str(data), "--count", "2"]
+    for i in (1, 2):
+        assert check.main([*common, "--part", f"{i}/2", "--save", str(tmp_path / f"{i}.npz")]) == 0
+    out = tmp_path / "check.md"
+    assert check.main(["--merge", str(tmp_path / "1.npz"), str(tmp_path / "2.npz"),
+                       "--out", str(out)]) == 0  # fmt: skip
+    parts = [np.load(tmp_path / f"{i}.npz") for i in (1, 2)]
+    cubes = np.random.default_rng(5).choice(model.config["training"]["test_indices"], 2, False)
+    assert set(np.concatenate([p["index"] for p in parts]).tolist()) == set(cubes.tolist())
+    lbm = np.concatenate([p["lbm"] for p in parts])
+    est = np.concatenate([p["estimate"] for p in parts])
+    assert np.isfinite(lbm).all() and (est >= 0).all()
+    assert "| all (" in out.read_text() and "| estimate |" in out.read_text()
 
 
 def latent_pores(data, n: int) -> np.ndarray:
