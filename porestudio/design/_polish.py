@@ -15,7 +15,12 @@ measurement*:
    the ratio physics / surrogate of the best measured structure — a local correction of the
    surrogate's bias, which is largest exactly where the decoded structures leave the
    training data.
-3. **One physics run per step** on the variant with the lowest calibrated error, when that
+3. **Pattern search** (``polish_search`` rings per step): around the variant with the
+   lowest calibrated error, its neighbours one step away in one parameter — a smoothing
+   width per axis ± 0.5 voxel (0 to 3), the porosity ± 0.005 (within ± ``polish_max_dphi``
+   of the target) — are binarised and scored too: the grid's widths are coarse next to the
+   error left once the scorer is calibrated (8 more scored structures per ring).
+4. **One physics run per step** on the variant with the lowest calibrated error, when that
    error is below the best measured one; kept when physics agrees, and the calibration
    moves to it when it becomes the best.
 """
@@ -32,6 +37,13 @@ from porestudio.design import _candidates as C
 
 log = logging.getLogger(__name__)
 
+SIGMA_STEP = 0.5
+"""Step of a smoothing width in the polish's pattern search [voxels]."""
+SIGMA_MAX = 3.0
+"""Widest smoothing the search tries [voxels]."""
+DPHI_STEP = 0.005
+"""Step of the porosity in the pattern search."""
+
 
 def polish(run: Any, pools: list[dict[str, Any]], full: np.ndarray, outside: np.ndarray) -> int:
     """Polish the best verified design of each target inside the support that misses
@@ -40,7 +52,9 @@ def polish(run: Any, pools: list[dict[str, Any]], full: np.ndarray, outside: np.
     if not o.polish_steps or not any(n.startswith("k_") for n in run.props):
         return 0
     todo = [i for i, p in enumerate(pools) if not outside[i] and _needs(run, p)]
-    local = {i: _variants(run, pools[i], full[i]) for i in todo}
+    dphi = float(o.polish_max_dphi)
+    local = {i: _variants(run, pools[i], pools[i]["final"][0][0], full[i], (-dphi, 0.0, dphi))
+             for i in todo}  # fmt: skip
     runs = 0
     for _ in range(int(o.polish_steps)):
         picks = {i: j for i in todo if (j := _pick(run, pools[i], local[i], full[i])) is not None}
@@ -87,55 +101,149 @@ def _needs(run: Any, p: dict[str, Any]) -> bool:
     return bool(p["perc"][s]) and float(p["err_phys"][j]) > run.opts.verify_tol
 
 
-def _variants(run: Any, p: dict[str, Any], target: np.ndarray) -> dict[str, Any]:
-    """The best design's neighbours: binarised, cleaned, predicted by the surrogate."""
+def presearch(run: Any, pools: list[dict[str, Any]], full: np.ndarray) -> None:
+    """Before physics: around each target's ``search_candidates`` best flowing candidates by
+    the scorer, the polish's variants (smoothing along each subset of the axes, at the
+    target porosity) and pattern search, scored as predicted (no measurement to calibrate
+    on yet); each search's best variant joins its pool. Pools are updated in place."""
+    n = int(run.opts.search_candidates)
+    if not n or not any(name.startswith("k_") for name in run.props):
+        return
+    for i, p in enumerate(pools):
+        err = C.relative_error(p["pred"], run.props, np.repeat(full[i][None], len(p["perc"]), 0))
+        err[~p["perc"]] = np.inf
+        for s in np.argsort(err, kind="stable")[:n]:
+            if not np.isfinite(err[s]):
+                break
+            local = _variants(run, p, int(s), full[i], (0.0,))
+            _explore(run, local, full[i], None)
+            j = int(np.argmin(_calibrated_error(run, local, full[i], None, False)))
+            if local["perc"][j] and not np.array_equal(local["inputs"][j], p["inputs"][s]):
+                _append(p, local, j, int(s))
+
+
+def _variants(run: Any, p: dict[str, Any], s: int, target: np.ndarray, dphis) -> dict[str, Any]:
+    """Candidate ``s``'s neighbours on the grid (every subset of the axes smoothed by
+    ``polish_sigma``; porosity target + each of ``dphis``): binarised, cleaned, scored."""
     o = run.opts
-    field = _field(run, p)
+    field = _field(run, p, s)
     phi_t = float(target[run.props.index("porosity")]) if "porosity" in run.props else np.nan
     if not np.isfinite(phi_t):
-        phi_t = float(p["pred"]["porosity"][p["final"][0][0]])
-    dphi = float(o.polish_max_dphi)
-    inputs, perc = [], []
-    for sig in sigma_sets(field.ndim, float(o.polish_sigma)):
+        phi_t = float(p["pred"]["porosity"][s])
+    params = [(*sig, phi_t + d) for sig in sigma_sets(field.ndim, float(o.polish_sigma))
+              for d in dphis]  # fmt: skip
+    local = {"field": field, "phi_t": phi_t, "params": np.zeros((0, field.ndim + 1)), "tried": [],
+             "inputs": np.zeros((0, *field.shape), bool), "perc": np.zeros(0, bool),
+             "pred": {}, "done": np.zeros(0, bool), "source": s}  # fmt: skip
+    _score_params(run, local, params)
+    return local
+
+
+def _score_params(run: Any, local: dict[str, Any], params) -> None:
+    """Binarise ``local['field']`` at each (σ per array axis..., porosity), clean, drop
+    structures already in ``local``, score the rest with the run's scorer; appended."""
+    field = local["field"]
+    inputs, perc, kept = [], [], []
+    local["tried"].extend(np.asarray(q, float) for q in params)
+    for q in params:
+        sig, phi = tuple(float(v) for v in q[:-1]), float(np.clip(q[-1], 0.0, 1.0))
         soft = C.smoothed(field, sig) if any(sig) else field
-        for phi in (phi_t - dphi, phi_t, phi_t + dphi):
-            pore, ok = C.matched(soft, float(np.clip(phi, 0.0, 1.0)), run.flow_axes, run.dims)
-            inputs.append(pore)
-            perc.append(ok)
-    inputs = np.stack(inputs)
-    uniq = C.unique_rows(inputs)
-    inputs, perc = inputs[uniq], np.asarray(perc, bool)[uniq]
-    pred = run.predict(inputs)
-    run.n_scored += len(inputs)
-    return {"inputs": inputs, "perc": perc, "pred": pred, "done": np.zeros(len(inputs), bool)}
+        pore, ok = C.matched(soft, phi, run.flow_axes, run.dims)
+        inputs.append(pore)
+        perc.append(ok)
+        kept.append(q)
+    if not inputs:
+        return
+    allin = np.concatenate([local["inputs"], np.stack(inputs)])
+    uniq = C.unique_rows(allin)
+    new = uniq[uniq >= len(local["inputs"])] - len(local["inputs"])
+    if not len(new):
+        return
+    pores = np.stack(inputs)[new]
+    pred = run.predict(pores)
+    run.n_scored += len(pores)
+    local["inputs"] = np.concatenate([local["inputs"], pores])
+    local["params"] = np.concatenate([local["params"], np.asarray(kept, float)[new]])
+    local["perc"] = np.concatenate([local["perc"], np.asarray(perc, bool)[new]])
+    local["done"] = np.concatenate([local["done"], np.zeros(len(new), bool)])
+    local["pred"] = {k: np.concatenate([local["pred"].get(k, np.zeros(0)), v])
+                     for k, v in pred.items()}  # fmt: skip
+
+
+def _explore(run, local, target, calib) -> None:
+    """Pattern search around the variant with the lowest calibrated error: ``polish_search``
+    rings, each of the neighbours one step away in one parameter (a width ± ``SIGMA_STEP``
+    voxels in [0, ``SIGMA_MAX``], the porosity ± ``DPHI_STEP`` within ± ``polish_max_dphi``
+    of the target), scored and added to the variants."""
+    o = run.opts
+    step = np.array([SIGMA_STEP] * (local["params"].shape[1] - 1) + [DPHI_STEP])
+    lo = np.array([0.0] * (len(step) - 1) + [local["phi_t"] - o.polish_max_dphi])
+    hi = np.array([SIGMA_MAX] * (len(step) - 1) + [local["phi_t"] + o.polish_max_dphi])
+    for _ in range(int(o.polish_search)):
+        err = _calibrated_error(run, local, target, calib, unmeasured_only=False)
+        if not np.isfinite(err).any():
+            return
+        near = ring(local["params"][int(np.argmin(err))], np.stack(local["tried"]), step, lo, hi)
+        if not near:
+            return
+        _score_params(run, local, near)
+
+
+def ring(centre, tried, step, lo, hi) -> list[np.ndarray]:
+    """The points one ``step`` away from ``centre`` in one coordinate, clipped to
+    [``lo``, ``hi``], that are not in ``tried`` (rows) and not repeated."""
+    seen = np.asarray(tried, float).reshape(-1, len(centre))
+    out = []
+    for a in range(len(centre)):
+        for sign in (-1.0, 1.0):
+            q = np.asarray(centre, float).copy()
+            q[a] = np.clip(q[a] + sign * step[a], lo[a], hi[a])
+            if not np.isclose(seen, q, atol=1e-9).all(axis=1).any():
+                out.append(q)
+                seen = np.vstack([seen, q])
+    return out
+
+
+def _calibration(p: dict[str, Any]) -> tuple[dict[str, float], dict[str, float]]:
+    """(physics, scorer) properties of the pool's best measured design."""
+    s, j = p["final"][0]
+    return ({k: float(v[j]) for k, v in p["phys"].items()},
+            {k: float(v[s]) for k, v in p["pred"].items()})  # fmt: skip
+
+
+def _calibrated_error(run, local, target, calib, unmeasured_only: bool = True) -> np.ndarray:
+    """RMS relative error of every variant by the scorer, calibrated by ``calib`` (from
+    :func:`_calibration`; None: as predicted); inf for one that cannot be a design and, if
+    asked, for measured ones."""
+    est = local["pred"] if calib is None else calibrated(local["pred"], *calib)
+    n = len(local["inputs"])
+    err = C.relative_error(est, run.props, np.repeat(target[None], n, 0))
+    err[~local["perc"]] = np.inf
+    if unmeasured_only:
+        err[local["done"]] = np.inf
+    return err
 
 
 def _pick(run, p, local, target) -> int | None:
-    """The unmeasured flowing variant with the lowest calibrated error, if it beats the best
-    measured design's error by physics."""
-    s, j = p["final"][0]
-    measured = {k: float(v[j]) for k, v in p["phys"].items()}
-    measured_pred = {k: float(v[s]) for k, v in p["pred"].items()}
-    est = calibrated(local["pred"], measured, measured_pred)
-    n = len(local["inputs"])
-    err = C.relative_error(est, run.props, np.repeat(target[None], n, 0))
-    err[~local["perc"] | local["done"]] = np.inf
+    """The unmeasured flowing variant with the lowest calibrated error (after the pattern
+    search around the best), if it beats the best measured design's error by physics."""
+    calib = _calibration(p)
+    _explore(run, local, target, calib)
+    err = _calibrated_error(run, local, target, calib)
     best = int(np.argmin(err))
-    return best if err[best] < float(p["err_phys"][j]) else None
+    return best if err[best] < float(p["err_phys"][p["final"][0][1]]) else None
 
 
-def _field(run, p) -> np.ndarray:
-    """The probability map the pool's best design was binarised from (float64)."""
-    s = p["final"][0][0]
+def _field(run, p, s: int) -> np.ndarray:
+    """The probability map candidate ``s`` of the pool was binarised from (float64)."""
     prob = run.model.decode(p["z"][s][None].astype(np.float32))[0]
     return C.variant_field(prob, int(p["tag"][s][1]), run.opts.porosity_offsets,
                            run.opts.smoothing)  # fmt: skip
 
 
-def _add(run, p, local, j, phys_row, target) -> None:
-    """Append variant ``j`` to the pool as a verified candidate (same code and tag as the
-    design it came from)."""
-    s = p["final"][0][0]
+def _append(p, local, j: int, s: int) -> int:
+    """Append variant ``j`` (of candidate ``s``) to the pool as a candidate with the code and
+    tag of ``s``; returns its index."""
     idx = len(p["inputs"])
     p["inputs"] = np.concatenate([p["inputs"], local["inputs"][j][None]])
     p["z"] = np.concatenate([p["z"], p["z"][s][None]])
@@ -143,6 +251,13 @@ def _add(run, p, local, j, phys_row, target) -> None:
     p["tag"] = np.concatenate([p["tag"], p["tag"][s][None]])
     p["pred"] = {k: np.append(v, float(local["pred"][k][j]) if k in local["pred"] else np.nan)
                  for k, v in p["pred"].items()}  # fmt: skip
+    return idx
+
+
+def _add(run, p, local, j, phys_row, target) -> None:
+    """Append variant ``j`` to the pool as a verified candidate (same code and tag as the
+    design it came from)."""
+    idx = _append(p, local, j, local["source"])
     last = {k: v[-1:] for k, v in p["pred"].items()}
     p["err_pred"] = np.append(p["err_pred"], C.relative_error(last, run.props, target[None]))
     p["sel"] = [*p["sel"], idx]

@@ -11,7 +11,7 @@ import numpy as np
 
 from porestudio.design import _candidates as C
 from porestudio.design import _optimise as O
-from porestudio.design._polish import polish
+from porestudio.design._polish import polish, presearch
 from porestudio.design.inverse import (
     Candidate,
     DesignResult,
@@ -105,6 +105,8 @@ class Run:
         z = self._optimise(start, full, scaled, rows)
         self._tick(start, m, 0.6)
         pools = self._candidates(z, full)
+        with self._timed("search"):
+            presearch(self, pools, full)
         self._tick(start, m, 0.75)
         outside = support > self.opts.support_radius
         chosen = self._rank(pools, full, outside)

@@ -87,9 +87,13 @@ class DesignOptions:
     ``polish_steps`` physics runs for a target inside the support whose best verified design
     misses ``verify_tol``, each on the neighbour of that design (its map smoothed by
     ``polish_sigma`` voxels along a subset of the axes, binarised at the target porosity or
-    ± ``polish_max_dphi``) that the surrogate, calibrated on the measured design, rates best
-    (:mod:`porestudio.design._polish`); ``scorer`` what scores the printable candidates
-    (ranks them for physics and guides the polish): "network" — the surrogate CNN (else the
+    ± ``polish_max_dphi``, then ``polish_search`` rings of a pattern search around the best
+    of them) that the scorer, calibrated on the measured design, rates best
+    (:mod:`porestudio.design._polish`); ``search_candidates`` the best candidates per target
+    (by the scorer) whose neighbours — the same variants and pattern search, scored without
+    calibration — are searched before physics, their best joining the candidates;
+    ``scorer`` what scores the printable candidates (ranks them for physics, guides the
+    correction and the polish): "network" — the surrogate CNN (else the
     pVAE's regressor on the re-encoded structure) — or "estimate" — the scoring model's
     calibrated conductance estimate (:mod:`porestudio.ml.estimate`; 3D models that read it)
     — or "auto": the estimate where the scoring model carries one (on decoded 3D structures
@@ -125,6 +129,8 @@ class DesignOptions:
     polish_steps: int = 0
     polish_max_dphi: float = 0.01
     polish_sigma: float = 1.5
+    polish_search: int = 2
+    search_candidates: int = 0
     scorer: str = "auto"
 
 
@@ -134,7 +140,7 @@ SCORERS = ("auto", "network", "estimate")
 DEFAULTS_3D: dict[str, Any] = {
     "n_verify": 6, "verify_batch": 2, "verify_tol": 0.02, "n_verify_outside": 2,
     "retry_steps": 0, "physics_tol": CHECK_TOL, "physics_max_steps": CHECK_MAX_STEPS,
-    "polish_steps": 2,
+    "polish_steps": 2, "search_candidates": 2,
 }  # fmt: skip
 """What a 3D model changes in :class:`DesignOptions`: each verification is an LBM tensor
 (seconds per 48³ cube on a CPU core, where a 2D one is an exact 2D solve of ~20 ms), so fewer

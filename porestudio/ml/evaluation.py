@@ -42,7 +42,7 @@ def evaluate_model(
 ) -> dict[str, Any]:
     """Metrics of LoadedModel ``m`` on the dataset ``path`` (see module docstring)."""
     check_dataset_fits(path, m.spec, need_labels=True)
-    idx, split = _eval_indices(m, path)
+    idx, split = evaluation_indices(m, path)
     if len(idx) == 0:
         raise InputError(f"{path.name} has no labelled samples the model can be scored on")
     x, y = load_arrays(path, m.spec, idx)
@@ -59,7 +59,7 @@ def evaluate_model(
         "kozeny_carman": _kc(m.spec, x, y),
     }
     if m.spec.dims == 3:
-        out["conductance_estimate"] = _conductance(m.spec, est, y, of_model(m.config))
+        out["conductance_estimate"] = conductance_metrics(m.spec, est, y, of_model(m.config))
     if m.kind == "pvae":
         aux = est if getattr(m, "physics_inputs", False) else None
         out["reconstruction"] = _reconstruction(m, x, aux)
@@ -68,7 +68,7 @@ def evaluate_model(
     return out
 
 
-def _eval_indices(m, path: Path) -> tuple[np.ndarray, str]:
+def evaluation_indices(m, path: Path) -> tuple[np.ndarray, str]:
     training = m.config.get("training", {})
     labelled = labelled_indices(path, m.spec)
     if training.get("dataset_fingerprint") == dataset_fingerprint(path):
@@ -86,7 +86,7 @@ def _kc(spec, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     return out
 
 
-def _conductance(spec, est: np.ndarray, y: np.ndarray, fit=None) -> dict[str, Any]:
+def conductance_metrics(spec, est: np.ndarray, y: np.ndarray, fit=None) -> dict[str, Any]:
     """The power law of the conductance estimate per diagonal k: the model's own fit (on its
     training samples) when it carries one, else fitted on these samples."""
     out: dict[str, Any] = {}

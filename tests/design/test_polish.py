@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from porestudio.design._polish import calibrated, sigma_sets
+from porestudio.design._polish import calibrated, ring, sigma_sets
 
 
 def test_variants_smooth_along_every_subset_of_the_axes():
@@ -32,3 +32,20 @@ def test_the_calibration_removes_the_surrogates_bias_on_the_measured_structure()
 def test_a_component_physics_could_not_measure_is_left_as_predicted(bad):
     est = calibrated({"k_zz": np.array([2.0])}, {"k_zz": bad}, {"k_zz": 1.0})
     np.testing.assert_allclose(est["k_zz"], [2.0])
+
+
+def test_the_pattern_search_ring_steps_one_parameter_at_a_time_within_bounds():
+    centre = np.array([0.0, 1.5, 3.0, 0.30])
+    step = np.array([0.5, 0.5, 0.5, 0.005])
+    lo, hi = np.array([0, 0, 0, 0.29]), np.array([3.0, 3.0, 3.0, 0.31])
+    got = ring(centre, centre[None], step, lo, hi)
+    # z width at its floor and x width at its cap: one neighbour each; the others two
+    assert len(got) == 6
+    for q in got:
+        moved = np.flatnonzero(~np.isclose(q, centre))
+        assert len(moved) == 1 and lo[moved[0]] <= q[moved[0]] <= hi[moved[0]]
+    assert any(np.allclose(q, [0.5, 1.5, 3.0, 0.30]) for q in got)
+    assert any(np.allclose(q, [0.0, 1.5, 3.0, 0.295]) for q in got)
+    # already tried points are not proposed again
+    again = ring(centre, np.vstack([centre, got]), step, lo, hi)
+    assert again == []
