@@ -95,9 +95,10 @@ def conductance_baseline(
     """
     q, k = np.asarray(estimate, float), np.asarray(k, float)
     ok = (q > 0) & (k > 0)
+    nan = float("nan")
     if ok.sum() < 3:
-        nan = float("nan")
-        return {"r2": nan, "r2_log": nan, "mape": nan, "a": nan, "b": nan}
+        a, b = fit if fit is not None else (nan, nan)
+        return {"r2": nan, "r2_log": nan, "mape": nan, "a": float(a), "b": float(b)}
     a, b = fit if fit is not None else np.polyfit(np.log(q[ok]), np.log(k[ok]), 1)
     pred = np.exp(b) * q[ok] ** a
     return {

@@ -80,6 +80,31 @@ def test_train_stores_the_fit_and_fit_estimate_reproduces_it(grf3d_set, tmp_path
     np.testing.assert_allclose(again.a + again.b, stored.a + stored.b, rtol=1e-9)
     assert hashlib.sha256((r.directory / modelfile.WEIGHTS).read_bytes()).hexdigest() == weights
     assert estimate.of_model(api.load(r.directory).config) == again
+    # evaluate scores the model's own fit; the script rescores an older evaluation.json
+    ev = api.evaluate(r.directory, grf3d_set)
+    assert ev["conductance_estimate"]["k_xx"]["a"] == pytest.approx(again.a[0])
+    assert ev["conductance_estimate"]["k_xx"]["fitted_on"] == "the model's training samples"
+    old = {**ev, "conductance_estimate": {"k_xx": {"a": 9.0}}}
+    (r.directory / "evaluation.json").write_text(json.dumps(old, default=str))
+    script = _script("fit_physics_estimate")
+    assert script.main([str(r.directory), "--cache", str(tmp_path / "c2"),
+                        "--refresh-evaluation"]) is None  # fmt: skip
+    new = json.loads((r.directory / "evaluation.json").read_text())
+    assert new["conductance_estimate"] == json.loads(
+        json.dumps(ev["conductance_estimate"], default=str)
+    )
+    assert new["properties"] == json.loads(json.dumps(ev["properties"], default=str))
+
+
+def _script(name: str):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_fit_estimate_refuses_a_model_without_physics_inputs(tmp_path, grf3d_set):
