@@ -7,7 +7,7 @@ validation split, never its test split) and kept in the model JSON (``physics_fi
 
 Why a model carries it: on structures the decoder prints — decoded, binarised and cleaned
 held-out cubes and their anisotropically smoothed variants, 89 of them measured by the LBM
-— the calibrated estimate misses k by a median 3.4 / 3.4 / 3.8 % (x / y / z; 90th percentile
+— the calibrated estimate misses k by a median 3.4 / 3.4 / 3.9 % (x / y / z; 90th percentile
 9 / 10 / 8 %), the 3D CNN that reads the same estimate by 8.3 / 6.0 / 7.2 % (41 / 16 / 14 %):
 the network's learned part does not generalise to structures unlike its training cubes,
 the physics does (docs/ml.md). The inverse design scores 3D candidates with it
