@@ -50,6 +50,17 @@ def smoothed(prob: np.ndarray, sigma) -> np.ndarray:
     return ndimage.gaussian_filter(np.asarray(prob, np.float64), sigma, mode="nearest")
 
 
+def shaped(prob: np.ndarray, widths) -> np.ndarray:
+    """``prob`` (float64) smoothed along the axes of positive ``widths`` [voxels] (a Gaussian
+    of that width) and sharpened along those of negative ones (an unsharp mask: ``2 f −
+    G(f)`` with a Gaussian of the absolute width): one signed width per array axis."""
+    w = np.asarray(widths, float)
+    out = smoothed(prob, np.maximum(w, 0.0)) if (w > 0).any() else np.asarray(prob, np.float64)
+    if (w < 0).any():
+        out = 2.0 * out - smoothed(out, np.maximum(-w, 0.0))
+    return out
+
+
 def _clean(pore: np.ndarray, flow_axes, dims: int) -> tuple[np.ndarray, bool]:
     """The cleaned structure and whether it can be a design: its pore space percolates and,
     in 3D, some solid is left (a very open decode can lose every solid voxel as floating

@@ -17,8 +17,10 @@ measurement*:
    training data.
 3. **Pattern search** (``polish_search`` rings per step): around the variant with the
    lowest calibrated error, its neighbours one step away in one parameter — a smoothing
-   width per axis ± 0.5 voxel (0 to 3), the porosity ± 0.005 (within ± ``polish_max_dphi``
-   of the target) — are binarised and scored too: the grid's widths are coarse next to the
+   width per axis ± 0.5 voxel (−2 to 3; a negative width sharpens along that axis with an
+   unsharp mask: finer features along it, a lower k along it, where smoothing only raises
+   k), the porosity ± 0.005 (within ± ``polish_max_dphi`` of the target) — are binarised
+   and scored too: the grid's widths are coarse next to the
    error left once the scorer is calibrated (8 more scored structures per ring).
 4. **One physics run per step** on the variant with the lowest calibrated error, when that
    error is below the best measured one; kept when physics agrees, and the calibration
@@ -41,6 +43,9 @@ SIGMA_STEP = 0.5
 """Step of a smoothing width in the polish's pattern search [voxels]."""
 SIGMA_MAX = 3.0
 """Widest smoothing the search tries [voxels]."""
+SIGMA_MIN = -2.0
+"""Widest sharpening the search tries [voxels] (a negative width: an unsharp mask along that
+axis, :func:`porestudio.design._candidates.shaped`)."""
 DPHI_STEP = 0.005
 """Step of the porosity in the pattern search."""
 
@@ -147,7 +152,7 @@ def _score_params(run: Any, local: dict[str, Any], params) -> None:
     local["tried"].extend(np.asarray(q, float) for q in params)
     for q in params:
         sig, phi = tuple(float(v) for v in q[:-1]), float(np.clip(q[-1], 0.0, 1.0))
-        soft = C.smoothed(field, sig) if any(sig) else field
+        soft = C.shaped(field, sig) if any(sig) else field
         pore, ok = C.matched(soft, phi, run.flow_axes, run.dims)
         inputs.append(pore)
         perc.append(ok)
@@ -173,11 +178,11 @@ def _score_params(run: Any, local: dict[str, Any], params) -> None:
 def _explore(run, local, target, calib) -> None:
     """Pattern search around the variant with the lowest calibrated error: ``polish_search``
     rings, each of the neighbours one step away in one parameter (a width ± ``SIGMA_STEP``
-    voxels in [0, ``SIGMA_MAX``], the porosity ± ``DPHI_STEP`` within ± ``polish_max_dphi``
-    of the target), scored and added to the variants."""
+    voxels in [``SIGMA_MIN``, ``SIGMA_MAX``], negative = sharpened; the porosity
+    ± ``DPHI_STEP`` within ± ``polish_max_dphi`` of the target), scored and added."""
     o = run.opts
     step = np.array([SIGMA_STEP] * (local["params"].shape[1] - 1) + [DPHI_STEP])
-    lo = np.array([0.0] * (len(step) - 1) + [local["phi_t"] - o.polish_max_dphi])
+    lo = np.array([SIGMA_MIN] * (len(step) - 1) + [local["phi_t"] - o.polish_max_dphi])
     hi = np.array([SIGMA_MAX] * (len(step) - 1) + [local["phi_t"] + o.polish_max_dphi])
     for _ in range(int(o.polish_search)):
         err = _calibrated_error(run, local, target, calib, unmeasured_only=False)

@@ -49,3 +49,18 @@ def test_the_pattern_search_ring_steps_one_parameter_at_a_time_within_bounds():
     # already tried points are not proposed again
     again = ring(centre, np.vstack([centre, got]), step, lo, hi)
     assert again == []
+
+
+def test_signed_widths_smooth_along_positive_and_sharpen_along_negative_axes():
+    from porestudio.design._candidates import shaped, smoothed
+
+    rng = np.random.default_rng(1)
+    f = smoothed(rng.random((12, 12, 12)), 1.0)
+    np.testing.assert_allclose(shaped(f, (0, 0, 1.5)), smoothed(f, (0, 0, 1.5)))
+    sharp = shaped(f, (0, -1.0, 0))
+    np.testing.assert_allclose(sharp, 2 * f - smoothed(f, (0, 1.0, 0)))
+    # sharpening along y adds variation along y (and only there, up to the boundary rows)
+    dy = lambda a: np.abs(np.diff(a, axis=1)).mean()  # noqa: E731
+    dx = lambda a: np.abs(np.diff(a, axis=2)).mean()  # noqa: E731
+    assert dy(sharp) > 1.3 * dy(f) and dx(sharp) < 1.3 * dx(f)
+    np.testing.assert_allclose(shaped(f, (0, 0, 0)), f)
