@@ -3,8 +3,9 @@
 The decoder's binarised structures carry a permeability error that no surrogate sees
 (measured on the 3D default model: reconstructions of held-out cubes are off by a median
 24–46 % by the LBM), and it differs per axis. Once the physics solver has measured the best
-design, the polish searches its neighbourhood with the surrogate *calibrated on that
-measurement*:
+design, the polish searches its neighbourhood with the scorer *calibrated on that
+measurement*. The same variants and pattern search, uncalibrated, also run before physics
+around each target's best candidates (:func:`presearch`, ``search_candidates``):
 
 1. **Variants** of the best design's probability map: smoothed along each subset of the
    axes (a Gaussian of ``polish_sigma`` voxels along an axis lengthens the features along
@@ -20,8 +21,8 @@ measurement*:
    width per axis ± 0.5 voxel (−2 to 3; a negative width sharpens along that axis with an
    unsharp mask: finer features along it, a lower k along it, where smoothing only raises
    k), the porosity ± 0.005 (within ± ``polish_max_dphi`` of the target) — are binarised
-   and scored too: the grid's widths are coarse next to the
-   error left once the scorer is calibrated (8 more scored structures per ring).
+   and scored too: the grid's widths are coarse next to the error left once the scorer is
+   calibrated (up to 8 more scored structures per ring).
 4. **One physics run per step** on the variant with the lowest calibrated error, when that
    error is below the best measured one; kept when physics agrees, and the calibration
    moves to it when it becomes the best.

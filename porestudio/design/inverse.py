@@ -93,7 +93,7 @@ class DesignOptions:
     (by the scorer) whose neighbours — the same variants and pattern search, scored without
     calibration — are searched before physics, their best joining the candidates;
     ``scorer`` what scores the printable candidates (ranks them for physics, guides the
-    correction and the polish): "network" — the surrogate CNN (else the
+    search and the polish): "network" — the surrogate CNN (else the
     pVAE's regressor on the re-encoded structure) — or "estimate" — the scoring model's
     calibrated conductance estimate (:mod:`porestudio.ml.estimate`; 3D models that read it)
     — or "auto": the estimate where the scoring model carries one (on decoded 3D structures
