@@ -134,7 +134,11 @@ def _physics_fit(prep) -> dict[str, Any]:
     if k is None:
         return {}
     fit = np.concatenate([prep.parts["train"], prep.parts["val"]])
-    return {estimate.KEY: estimate.fit_power_law(prep.aux[fit], k[fit]).to_json()}
+    try:
+        return {estimate.KEY: estimate.fit_power_law(prep.aux[fit], k[fit]).to_json()}
+    except InputError as exc:  # the trained model must not be lost to its optional fit
+        log.warning("no calibrated estimate stored with the model: %s", exc)
+        return {}
 
 
 def _setup(device: str, deterministic: bool, seed: int) -> tuple[str, _dist.Dist]:

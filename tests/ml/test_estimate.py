@@ -119,3 +119,18 @@ def test_fit_estimate_refuses_a_model_without_physics_inputs(tmp_path, grf3d_set
     with pytest.raises(InputError, match="cannot be changed"):
         modelfile.update_config(r.directory, {"weights_sha256": "0" * 64})
     shutil.rmtree(r.directory)
+
+
+def test_a_fit_that_cannot_be_made_leaves_the_trained_model_without_one():
+    from types import SimpleNamespace
+
+    from porestudio.ml.training import _physics_fit
+
+    props = ("porosity", "k_xx", "k_yy", "k_zz")
+    y = np.array([[0.5, 1.0, 0.0, 1.0]] * 6)  # nothing flows along y: no fit possible
+    prep = SimpleNamespace(aux=np.arange(1.0, 19.0).reshape(6, 3), y=y,
+                           spec=SimpleNamespace(properties=props),
+                           parts={"train": np.arange(4), "val": np.arange(4, 6)})  # fmt: skip
+    assert _physics_fit(prep) == {}
+    y[:, 2] = np.arange(1.0, 7.0)
+    assert estimate.KEY in _physics_fit(prep)
