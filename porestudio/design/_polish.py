@@ -16,13 +16,15 @@ around each target's best candidates (:func:`presearch`, ``search_candidates``):
    the ratio physics / surrogate of the best measured structure — a local correction of the
    surrogate's bias, which is largest exactly where the decoded structures leave the
    training data.
-3. **Pattern search** (``polish_search`` rings per step): around the variant with the
-   lowest calibrated error, its neighbours one step away in one parameter — a smoothing
-   width per axis ± 0.5 voxel (−2 to 3; a negative width sharpens along that axis with an
+3. **Compass search** (up to ``polish_search`` rings per step): around the variant with
+   the lowest calibrated error, its neighbours one step away in one parameter — a smoothing
+   width per axis (−2 to 3 voxels; a negative width sharpens along that axis with an
    unsharp mask: finer features along it, a lower k along it, where smoothing only raises
-   k), the porosity ± 0.005 (within ± ``polish_max_dphi`` of the target) — are binarised
-   and scored too: the grid's widths are coarse next to the error left once the scorer is
-   calibrated (up to 8 more scored structures per ring).
+   k), the porosity (within ± ``polish_max_dphi`` of the target) — are binarised and scored
+   too (up to 8 more structures per ring). Steps start at 1 voxel and 0.01 in porosity (the
+   grid's widths are coarse next to the error left once the scorer is calibrated, and a
+   target whose anisotropy the grid misses needs reach) and halve after a ring that finds
+   nothing better, down to 0.25 voxel and 0.0025.
 4. **One physics run per step** on the variant with the lowest calibrated error, when that
    error is below the best measured one; kept when physics agrees, and the calibration
    moves to it when it becomes the best.
@@ -49,6 +51,10 @@ SIGMA_MIN = -2.0
 axis, :func:`porestudio.design._candidates.shaped`)."""
 DPHI_STEP = 0.005
 """Step of the porosity in the pattern search."""
+SEARCH_START = 2.0
+"""First step of the compass search, in units of (``SIGMA_STEP``, ``DPHI_STEP``)."""
+SEARCH_MIN = 0.5
+"""Smallest step of the compass search, same units (it stops below)."""
 
 
 def polish(run: Any, pools: list[dict[str, Any]], full: np.ndarray, outside: np.ndarray) -> int:
@@ -177,22 +183,30 @@ def _score_params(run: Any, local: dict[str, Any], params) -> None:
 
 
 def _explore(run, local, target, calib) -> None:
-    """Pattern search around the variant with the lowest calibrated error: ``polish_search``
-    rings, each of the neighbours one step away in one parameter (a width ± ``SIGMA_STEP``
-    voxels in [``SIGMA_MIN``, ``SIGMA_MAX``], negative = sharpened; the porosity
-    ± ``DPHI_STEP`` within ± ``polish_max_dphi`` of the target), scored and added."""
+    """Compass search around the variant with the lowest calibrated error: up to
+    ``polish_search`` rings, each of the neighbours one step away in one parameter (a width
+    in [``SIGMA_MIN``, ``SIGMA_MAX``] voxels, negative = sharpened; the porosity within
+    ± ``polish_max_dphi`` of the target), scored and added. Steps start at
+    ``SEARCH_START`` × (``SIGMA_STEP``, ``DPHI_STEP``) and halve after a ring that finds
+    nothing better, down to ``SEARCH_MIN`` ×; the step lives in ``local``, so a later call
+    goes on where this one stopped."""
     o = run.opts
-    step = np.array([SIGMA_STEP] * (local["params"].shape[1] - 1) + [DPHI_STEP])
-    lo = np.array([SIGMA_MIN] * (len(step) - 1) + [local["phi_t"] - o.polish_max_dphi])
-    hi = np.array([SIGMA_MAX] * (len(step) - 1) + [local["phi_t"] + o.polish_max_dphi])
+    base = np.array([SIGMA_STEP] * (local["params"].shape[1] - 1) + [DPHI_STEP])
+    lo = np.array([SIGMA_MIN] * (len(base) - 1) + [local["phi_t"] - o.polish_max_dphi])
+    hi = np.array([SIGMA_MAX] * (len(base) - 1) + [local["phi_t"] + o.polish_max_dphi])
     for _ in range(int(o.polish_search)):
+        scale = float(local.setdefault("scale", SEARCH_START))
         err = _calibrated_error(run, local, target, calib, unmeasured_only=False)
-        if not np.isfinite(err).any():
+        if scale < SEARCH_MIN or not np.isfinite(err).any():
             return
-        near = ring(local["params"][int(np.argmin(err))], np.stack(local["tried"]), step, lo, hi)
-        if not near:
-            return
-        _score_params(run, local, near)
+        best = float(err.min())
+        near = ring(local["params"][int(np.argmin(err))], np.stack(local["tried"]),
+                    scale * base, lo, hi)  # fmt: skip
+        if near:
+            _score_params(run, local, near)
+        after = _calibrated_error(run, local, target, calib, unmeasured_only=False)
+        if not after.min() < best:
+            local["scale"] = scale / 2
 
 
 def ring(centre, tried, step, lo, hi) -> list[np.ndarray]:

@@ -87,7 +87,7 @@ class DesignOptions:
     ``polish_steps`` physics runs for a target inside the support whose best verified design
     misses ``verify_tol``, each on the neighbour of that design (its map smoothed by
     ``polish_sigma`` voxels along a subset of the axes, binarised at the target porosity or
-    ± ``polish_max_dphi``, then ``polish_search`` rings of a pattern search around the best
+    ± ``polish_max_dphi``, then up to ``polish_search`` rings of a compass search around the best
     of them) that the scorer, calibrated on the measured design, rates best
     (:mod:`porestudio.design._polish`); ``search_candidates`` the best candidates per target
     (by the scorer) whose neighbours — the same variants and pattern search, scored without
@@ -129,7 +129,7 @@ class DesignOptions:
     polish_steps: int = 0
     polish_max_dphi: float = 0.01
     polish_sigma: float = 1.5
-    polish_search: int = 2
+    polish_search: int = 6
     search_candidates: int = 0
     scorer: str = "auto"
 

@@ -64,3 +64,54 @@ def test_signed_widths_smooth_along_positive_and_sharpen_along_negative_axes():
     dx = lambda a: np.abs(np.diff(a, axis=2)).mean()  # noqa: E731
     assert dy(sharp) > 1.3 * dy(f) and dx(sharp) < 1.3 * dx(f)
     np.testing.assert_allclose(shaped(f, (0, 0, 0)), f)
+
+
+def _search_run(rings: int):
+    """What the search needs of a design run, scored by the conductance estimate's raw
+    inputs (a real per-axis physics measure of the binarised structure)."""
+    from types import SimpleNamespace
+
+    from porestudio.design.inverse import DesignOptions
+    from porestudio.ml.physics_inputs import compute
+
+    def predict(pores):
+        q = compute(np.asarray(pores, np.uint8))
+        return {"porosity": pores.reshape(len(pores), -1).mean(1),
+                "k_xx": q[:, 0], "k_yy": q[:, 1], "k_zz": q[:, 2]}  # fmt: skip
+
+    return SimpleNamespace(opts=DesignOptions(polish_search=rings), props=("porosity", "k_xx",
+                           "k_yy", "k_zz"), flow_axes=("x", "y", "z"), dims=3,
+                           predict=predict, n_scored=0)  # fmt: skip
+
+
+def test_the_compass_search_reaches_a_far_width_and_then_refines_its_step():
+    from porestudio.design._candidates import shaped, smoothed
+    from porestudio.design._polish import (SEARCH_MIN, SEARCH_START, _calibrated_error,
+                                           _explore, _score_params)  # fmt: skip
+
+    field = smoothed(np.random.default_rng(3).random((20, 20, 20)), 1.2)
+    phi = 0.45
+    run = _search_run(rings=8)
+    # the target: the map smoothed 2 voxels along z (array axis 0), 4 steps of 0.5 away
+    from porestudio.design._candidates import matched
+
+    aim, _ = matched(shaped(field, (2.0, 0, 0)), phi, run.flow_axes, 3)
+    t = run.predict(aim[None])
+    target = np.array([t[n][0] for n in run.props])
+    local = {"field": field, "phi_t": phi, "params": np.zeros((0, 4)), "tried": [],
+             "inputs": np.zeros((0, *field.shape), bool), "perc": np.zeros(0, bool),
+             "pred": {}, "done": np.zeros(0, bool), "source": 0}  # fmt: skip
+    _score_params(run, local, [(0.0, 0.0, 0.0, phi)])
+    start = float(_calibrated_error(run, local, target, None, False)[0])
+    _explore(run, local, target, None)
+    err = _calibrated_error(run, local, target, None, False)
+    best = local["params"][int(np.argmin(err))]
+    assert start > 0.05 and err.min() < 1e-9  # found the target structure itself
+    np.testing.assert_allclose(best, [2.0, 0.0, 0.0, phi])
+    assert local["scale"] < SEARCH_START  # no ring improved on it: the step shrank
+    assert len(local["inputs"]) <= 1 + 8 * 8  # at most one ring of 8 per call's ring
+    # a step below the smallest ends the search: nothing more is scored
+    local["scale"] = SEARCH_MIN / 2
+    n = len(local["inputs"])
+    _explore(run, local, target, None)
+    assert len(local["inputs"]) == n
