@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from porestudio.design import _candidates as C
+from porestudio.design._physics_rank import score_physics
 
 log = logging.getLogger(__name__)
 
@@ -281,4 +282,4 @@ def _add(run, p, local, j, phys_row, target) -> None:
     last = {k: v[-1:] for k, v in p["pred"].items()}
     p["err_pred"] = np.append(p["err_pred"], C.relative_error(last, run.props, target[None]))
     p["sel"] = [*p["sel"], idx]
-    run._score_physics(p, phys_row, target)
+    score_physics(run, p, phys_row, target)

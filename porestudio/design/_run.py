@@ -11,6 +11,7 @@ import numpy as np
 
 from porestudio.design import _candidates as C
 from porestudio.design import _optimise as O
+from porestudio.design._physics_rank import best_physics, verify_pools
 from porestudio.design._polish import polish, presearch
 from porestudio.design.inverse import (
     Candidate,
@@ -134,7 +135,7 @@ class Run:
         second pass with ``retry_steps`` refine steps; the better pool is kept."""
         tol = self.opts.retry_tol
         hard = np.array([i for i, p in enumerate(chosen)
-                         if not outside[i] and _best_physics(p) > tol], int)  # fmt: skip
+                         if not outside[i] and best_physics(p) > tol], int)  # fmt: skip
         if not len(hard):
             return
         self.n_retried += len(hard)
@@ -145,7 +146,7 @@ class Run:
         finally:
             self._hold = None
         for j, i in enumerate(hard):
-            if _best_physics(pools[j]) < _best_physics(chosen[i]):
+            if best_physics(pools[j]) < best_physics(chosen[i]):
                 chosen[i] = pools[j]
 
     def _optimise(self, start, full, scaled, rows, steps=None) -> np.ndarray:
@@ -282,50 +283,10 @@ class Run:
             p["err_pred"] = err
         if self.verify:
             with self._timed("physics"):
-                self._verify(pools, full)
+                verify_pools(self, pools, full)
             with self._timed("polish"):
                 self.n_polish += polish(self, pools, full, outside)
         return pools
-
-    def _verify(self, pools, full) -> None:
-        """Physics of the selected candidates, in rounds of ``verify_batch`` per target (best
-        by the surrogate first); a target stops once its best flowing candidate is within
-        ``verify_tol`` by physics (and ``candidates`` are verified), else at ``n_verify``."""
-        o = self.opts
-        batch = max(int(o.verify_batch or 0), self.n_cand) if o.verify_batch else None
-        for p in pools:
-            p["n_done"], p["phys"] = 0, {}
-        todo = list(range(len(pools)))
-        while todo:
-            take = {i: _next_slice(pools[i], batch) for i in todo}
-            sel = np.concatenate([pools[i]["inputs"][pools[i]["sel"][sl]]
-                                  for i, sl in take.items()])  # fmt: skip
-            phys = self.physics(sel)
-            a = 0
-            for i, sl in take.items():
-                b = a + sl.stop - sl.start
-                self._score_physics(pools[i], {k: v[a:b] for k, v in phys.items()}, full[i])
-                a = b
-            todo = [i for i in todo if not self._verified_enough(pools[i])]
-        for p in pools:
-            p["sel"] = list(p["sel"][: p["n_done"]])
-
-    def _score_physics(self, p, phys, target) -> None:
-        old = p["phys"]
-        p["phys"] = {k: np.concatenate([old.get(k, np.zeros(0)), v]) for k, v in phys.items()}
-        p["n_done"] = n = len(next(iter(p["phys"].values())))
-        err = C.relative_error(p["phys"], self.props, np.repeat(target[None], n, 0))
-        perc = p["perc"][np.asarray(p["sel"][:n], int)]
-        order = C.flowing_first(np.lexsort((err, ~perc)), perc)
-        p["final"] = [(p["sel"][j], j) for j in order[: self.n_cand]]
-        p["err_phys"] = err
-
-    def _verified_enough(self, p) -> bool:
-        if p["n_done"] >= len(p["sel"]):
-            return True
-        j = p["final"][0][1]
-        return (len(p["final"]) >= self.n_cand and bool(p["perc"][p["sel"][j]])
-                and p["err_phys"][j] <= self.opts.verify_tol)  # fmt: skip
 
     # ---- step 4: results -----------------------------------------------------------------
     def _describe(self, pools: list[dict[str, Any]]) -> None:
@@ -387,20 +348,6 @@ class Run:
 
         perc = percolates(np.asarray(inputs, bool), 6)
         return all(perc["xyz".index(a)] for a in self.flow_axes)
-
-
-def _best_physics(p: dict[str, Any]) -> float:
-    """The physics error of a pool's best design (inf when none was verified)."""
-    final = p.get("final") or []
-    if not final or final[0][1] is None:
-        return float("inf")
-    return float(p["err_phys"][final[0][1]])
-
-
-def _next_slice(p: dict[str, Any], batch: int | None) -> slice:
-    """The next round of a pool's selected candidates to verify (all when batch is None)."""
-    stop = len(p["sel"]) if batch is None else min(len(p["sel"]), p["n_done"] + batch)
-    return slice(p["n_done"], stop)
 
 
 def _as_pores(dims: int, inputs: np.ndarray) -> np.ndarray:
