@@ -45,8 +45,7 @@ def encoded(m, data: str, caches: list[str]) -> dict:
     """μ of every labelled cube (train: also its 5 other axis permutations), labels, parts."""
     from porestudio.ml import physics_inputs
     from porestudio.ml.augment import symmetries
-    from porestudio.ml.data import dataset_fingerprint, labelled_indices, load_arrays
-    from porestudio.ml.data import split_indices
+    from porestudio.ml.data import dataset_fingerprint, labelled_indices, load_arrays, split_indices
     from porestudio.ml.finetune import keep_test
 
     idx = labelled_indices(data, m.spec)
@@ -153,7 +152,10 @@ def main(argv=None) -> int:
     e = encoded(m, args.data, args.cache)
     tr, va, te = (e["parts"][k] for k in ("train", "val", "test"))
     cols = [list(m.spec.properties).index(n) for n in DIAG]
-    head = "| regressor | R² φ | R² k_xx | R² k_yy | R² k_zz | R² log k_xx | R² log k_yy | R² log k_zz |"
+    head = (
+        "| regressor | R² φ | R² k_xx | R² k_yy | R² k_zz | R² log k_xx | R² log k_yy "
+        "| R² log k_zz |"
+    )
     rows = [*bench_header(argv), "", "# The 3D pVAE's regressor refitted on frozen μ", "",
             f"Model `{args.model}`, data `{args.data}`: {len(tr)} / {len(va)} / {len(te)} "
             "cubes (train / val / test, the model's split).", "", "## Validation part", "",
@@ -163,11 +165,13 @@ def main(argv=None) -> int:
         return f"| {tag} | " + " | ".join(f"{v:.3f}" for v in s) + " |"
 
     rows.append(line("shipped", scores(m, m.module.regressor, e["mu"][va], e["y"][va])))
+    plain = (e["mu"][tr], e["y"][tr])
+    permuted = (np.concatenate([plain[0], *(a for a, _ in e["aug"])]),
+                np.concatenate([plain[1], *(b for _, b in e["aug"])]))  # fmt: skip
     for widths in ([64, 32], [256, 128]):
         for aug in (False, True):
             for wd in (0.0, 1e-4):
-                mu = np.concatenate([e["mu"][tr], *(a for a, _ in e["aug"])]) if aug else e["mu"][tr]
-                y = np.concatenate([e["y"][tr], *(b for _, b in e["aug"])]) if aug else e["y"][tr]
+                mu, y = permuted if aug else plain
                 net = fit(m, mu, y, e["mu"][va], e["y"][va], widths, wd, args.epochs)
                 tag = f"{widths}{', 6 permutations' if aug else ''}{f', wd {wd:g}' if wd else ''}"
                 rows.append(line(tag, scores(m, net, e["mu"][va], e["y"][va])))
