@@ -85,33 +85,30 @@ def _search_run(rings: int):
 
 
 def test_the_compass_search_reaches_a_far_width_and_then_refines_its_step():
-    from porestudio.design._candidates import shaped, smoothed
-    from porestudio.design._polish import (SEARCH_MIN, SEARCH_START, _calibrated_error,
-                                           _explore, _score_params)  # fmt: skip
+    from porestudio.design import _polish as P
+    from porestudio.design._candidates import matched, shaped, smoothed
 
     field = smoothed(np.random.default_rng(3).random((20, 20, 20)), 1.2)
     phi = 0.45
     run = _search_run(rings=8)
     # the target: the map smoothed 2 voxels along z (array axis 0), 4 steps of 0.5 away
-    from porestudio.design._candidates import matched
-
     aim, _ = matched(shaped(field, (2.0, 0, 0)), phi, run.flow_axes, 3)
     t = run.predict(aim[None])
     target = np.array([t[n][0] for n in run.props])
     local = {"field": field, "phi_t": phi, "params": np.zeros((0, 4)), "tried": [],
              "inputs": np.zeros((0, *field.shape), bool), "perc": np.zeros(0, bool),
              "pred": {}, "done": np.zeros(0, bool), "source": 0}  # fmt: skip
-    _score_params(run, local, [(0.0, 0.0, 0.0, phi)])
-    start = float(_calibrated_error(run, local, target, None, False)[0])
-    _explore(run, local, target, None)
-    err = _calibrated_error(run, local, target, None, False)
+    P._score_params(run, local, [(0.0, 0.0, 0.0, phi)])
+    start = float(P._calibrated_error(run, local, target, None, False)[0])
+    P._explore(run, local, target, None)
+    err = P._calibrated_error(run, local, target, None, False)
     best = local["params"][int(np.argmin(err))]
     assert start > 0.05 and err.min() < 1e-9  # found the target structure itself
     np.testing.assert_allclose(best, [2.0, 0.0, 0.0, phi])
-    assert local["scale"] < SEARCH_START  # no ring improved on it: the step shrank
+    assert local["scale"] < P.SEARCH_START  # no ring improved on it: the step shrank
     assert len(local["inputs"]) <= 1 + 8 * 8  # at most one ring of 8 per call's ring
     # a step below the smallest ends the search: nothing more is scored
-    local["scale"] = SEARCH_MIN / 2
+    local["scale"] = P.SEARCH_MIN / 2
     n = len(local["inputs"])
-    _explore(run, local, target, None)
+    P._explore(run, local, target, None)
     assert len(local["inputs"]) == n
