@@ -44,14 +44,14 @@ from porestudio.design._physics_rank import score_physics
 log = logging.getLogger(__name__)
 
 SIGMA_STEP = 0.5
-"""Step of a smoothing width in the polish's pattern search [voxels]."""
+"""Unit step of a smoothing width in the compass search [voxels] (see ``SEARCH_START``)."""
 SIGMA_MAX = 3.0
 """Widest smoothing the search tries [voxels]."""
 SIGMA_MIN = -2.0
 """Widest sharpening the search tries [voxels] (a negative width: an unsharp mask along that
 axis, :func:`porestudio.design._candidates.shaped`)."""
 DPHI_STEP = 0.005
-"""Step of the porosity in the pattern search."""
+"""Unit step of the porosity in the compass search (see ``SEARCH_START``)."""
 SEARCH_START = 2.0
 """First step of the compass search, in units of (``SIGMA_STEP``, ``DPHI_STEP``)."""
 SEARCH_MIN = 0.5
@@ -195,9 +195,9 @@ def _explore(run, local, target, calib) -> None:
     base = np.array([SIGMA_STEP] * (local["params"].shape[1] - 1) + [DPHI_STEP])
     lo = np.array([SIGMA_MIN] * (len(base) - 1) + [local["phi_t"] - o.polish_max_dphi])
     hi = np.array([SIGMA_MAX] * (len(base) - 1) + [local["phi_t"] + o.polish_max_dphi])
+    err = _calibrated_error(run, local, target, calib, unmeasured_only=False)
     for _ in range(int(o.polish_search)):
         scale = float(local.setdefault("scale", SEARCH_START))
-        err = _calibrated_error(run, local, target, calib, unmeasured_only=False)
         if scale < SEARCH_MIN or not np.isfinite(err).any():
             return
         best = float(err.min())
@@ -205,8 +205,8 @@ def _explore(run, local, target, calib) -> None:
                     scale * base, lo, hi)  # fmt: skip
         if near:
             _score_params(run, local, near)
-        after = _calibrated_error(run, local, target, calib, unmeasured_only=False)
-        if not after.min() < best:
+            err = _calibrated_error(run, local, target, calib, unmeasured_only=False)
+        if not err.min() < best:
             local["scale"] = scale / 2
 
 
