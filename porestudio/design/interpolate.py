@@ -114,8 +114,10 @@ class InterpolationPath:
         Decoded, binarised structures (dataset shape; True = pore).
     properties : dict of str -> ndarray (m,)
         ``porosity`` (exact, from the voxels), ``regressor_<name>`` (the pVAE regressor on
-        ``z``), ``cnn_<name>`` (the surrogate on the structures, when given) and
-        ``physics_<name>`` (the solver, when asked) — permeability in voxel².
+        ``z``), ``cnn_<name>`` (the surrogate on the structures, when given),
+        ``estimate_<k>`` (its calibrated conductance estimate, where it carries one: 3D
+        models with physics inputs) and ``physics_<name>`` (the solver, when asked) —
+        permeability in voxel².
     method : str
         "slerp" or "lerp" (the method asked for).
     """
@@ -170,7 +172,7 @@ def path(
     -------
     InterpolationPath
     """
-    from porestudio.design.verify import model_predict, physics_properties
+    from porestudio.design.verify import physics_properties
 
     if method not in METHODS:
         raise InputError(f"unknown interpolation {method!r}; use slerp or lerp")
@@ -188,8 +190,7 @@ def path(
         props[f"regressor_{name}"] = vals
     report(progress, 1, total)
     if surrogate is not None:
-        for name, vals in model_predict(surrogate, pores).items():
-            props[f"cnn_{name}"] = vals
+        props.update(surrogate_columns(surrogate, pores))
     report(progress, 2, total)
     if verify == "physics":
         sub = scaled(progress, 2, 1, total)
@@ -267,3 +268,20 @@ def _physics_tensor(props: dict[str, np.ndarray], m: int) -> np.ndarray | None:
         k[:, axes.index(a), axes.index(b)] = props[name]
         k[:, axes.index(b), axes.index(a)] = props[name]
     return k
+
+
+def surrogate_columns(surrogate: Any, pores: np.ndarray) -> dict[str, np.ndarray]:
+    """``cnn_<name>``: the surrogate's predictions for structures (m, nz, ny, nx); and where
+    it carries a calibrated conductance estimate (``ml/estimate.py``), ``estimate_<k>`` —
+    on decoded 3D structures a median 3–4 % from the LBM, where the 3D CNN is 6–8 % off
+    (docs/logs/check_scorers_3d.md). The physics inputs are computed once for both."""
+    from porestudio.design.verify import has_estimate
+    from porestudio.ml.physics_inputs import compute
+
+    pores = np.asarray(pores, dtype=bool)
+    raw = compute(pores) if getattr(surrogate, "physics_inputs", False) else None
+    out = {f"cnn_{k}": np.asarray(v) for k, v in surrogate.predict(pores, physics=raw).items()}
+    if raw is not None and has_estimate(surrogate):
+        est = surrogate.estimate(pores, physics=raw) or {}
+        out.update({f"estimate_{k}": np.asarray(v) for k, v in est.items()})
+    return out

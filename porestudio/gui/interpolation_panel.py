@@ -29,7 +29,8 @@ from porestudio.gui.task import Task
 
 PICK_TWO = "pick two structures (click, then Shift+click on the map) to interpolate"
 _CURVES = {"regressor": ("#1f77b4", QtCore.Qt.PenStyle.SolidLine),
-           "cnn": ("#2ca02c", QtCore.Qt.PenStyle.DashLine)}  # fmt: skip
+           "cnn": ("#2ca02c", QtCore.Qt.PenStyle.DashLine),
+           "estimate": ("#ff7f0e", QtCore.Qt.PenStyle.DotLine)}  # fmt: skip
 
 
 class InterpolationPanel(QtWidgets.QWidget):

@@ -312,3 +312,26 @@ def latent_pores(data, n: int) -> np.ndarray:
 
     with open_dataset(data) as ds:
         return ds.pores(0, n)
+
+
+def test_a_3d_path_carries_the_surrogates_calibrated_estimate_beside_its_network(
+    model_3d, pvae_phys
+):
+    from porestudio.design.interpolate import path as interpolate
+    from porestudio.ml.physics_inputs import compute
+
+    model = model_3d[0]
+    phys = pvae_phys[0]  # a model with physics inputs and a calibrated estimate
+    z = model.encode(latent_pores(model_3d[1], 2))
+    got = interpolate(model, z[0], z[1], steps=4, surrogate=phys)
+    names = {f"estimate_k_{a}{a}" for a in "xyz"}
+    assert names <= set(got.properties) and "cnn_k_xx" in got.properties
+    est = phys.estimate(got.pores)
+    for a in "xyz":
+        np.testing.assert_allclose(got.properties[f"estimate_k_{a}{a}"], est[f"k_{a}{a}"])
+    # the network's columns read the same physics inputs it would compute itself
+    pred = phys.predict(got.pores, physics=compute(got.pores))
+    np.testing.assert_allclose(got.properties["cnn_k_zz"], pred["k_zz"], rtol=1e-5)
+    # a surrogate without an estimate adds none
+    plain = interpolate(model, z[0], z[1], steps=4, surrogate=model)
+    assert not any(k.startswith("estimate_") for k in plain.properties)
