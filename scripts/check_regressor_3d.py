@@ -13,14 +13,13 @@ loss, and reports every one's R² (linear and log) on the validation part. The t
 read for the shipped regressor only. The page also gives the share of each part's
 linear-k variance carried by its CT cubes.
 
-``--cache`` names a folder holding the dataset's ``physics_inputs.json`` (any number of
-such folders; else the estimates are computed, ~0.75 s per 48³ cube).
+``--cache`` names a folder for the dataset's ``physics_inputs.json`` (a training run's;
+missing estimates are computed, ~0.75 s per 48³ cube, and kept there).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -35,13 +34,13 @@ def parse(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", default="resources/models/pvae3d")
     p.add_argument("--data", default="resources/default_3d.h5")
-    p.add_argument("--cache", nargs="*", default=[], help="folders with physics_inputs.json")
+    p.add_argument("--cache", help="folder of the dataset's physics_inputs.json (kept there)")
     p.add_argument("--epochs", type=int, default=300)
     p.add_argument("--out", type=Path, default=Path("docs/logs/check_regressor_3d.md"))
     return p.parse_args(argv)
 
 
-def encoded(m, data: str, caches: list[str]) -> dict:
+def encoded(m, data: str, cache: str | None) -> dict:
     """μ of every labelled cube (train: also its 5 other axis permutations), labels, parts."""
     from porestudio.ml import physics_inputs
     from porestudio.ml.augment import symmetries
@@ -50,14 +49,9 @@ def encoded(m, data: str, caches: list[str]) -> dict:
 
     idx = labelled_indices(data, m.spec)
     x, y = load_arrays(data, m.spec, idx)
-    known: dict[str, list[float]] = {}
-    for folder in caches:
-        known.update(json.loads((Path(folder) / physics_inputs.CACHE).read_text())["values"])
-    todo = np.array([i for i in idx if str(int(i)) not in known], np.int64)
-    if len(todo):
-        raw = physics_inputs.compute(x[np.isin(idx, todo)])
-        known.update({str(int(i)): list(v) for i, v in zip(todo, raw, strict=True)})
-    aux = np.array([known[str(int(i))] for i in idx], float)
+    fingerprint = dataset_fingerprint(data)
+    aux = (physics_inputs.cached(x, idx, fingerprint, Path(cache)) if cache
+           else physics_inputs.compute(x))  # fmt: skip
     cfg = m.config["training"]["config"]
     parts = keep_test(idx, split_indices(len(idx), cfg["split_seed"], tuple(cfg["fractions"])),
                       m.config, "model")  # fmt: skip
@@ -70,7 +64,7 @@ def encoded(m, data: str, caches: list[str]) -> dict:
         xs = np.ascontiguousarray(np.transpose(x[tr], axes))
         ys = y[tr][:, list(s.source)] * np.asarray(s.factor)
         out["aug"].append((m.encode(xs, physics=aux[tr][:, list(s.perm)]), ys))
-    print(f"fingerprint {dataset_fingerprint(data)}: {len(idx)} cubes encoded", flush=True)
+    print(f"fingerprint {fingerprint}: {len(idx)} cubes encoded", flush=True)
     return out
 
 
