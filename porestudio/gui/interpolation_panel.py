@@ -235,7 +235,8 @@ class InterpolationPanel(QtWidgets.QWidget):
                            name="voxels")  # fmt: skip
         for key, values in path.properties.items():
             source, _, name = key.partition("_")
-            if source in _CURVES:
+            off_diagonal = name.startswith("k_") and name[2:3] != name[3:4]
+            if source in _CURVES and not off_diagonal:  # signed: no place on a log axis
                 colour, style = _CURVES[source]
                 pen = pg.mkPen(colour, width=2, style=style)
                 target = self.phi_plot if name == "porosity" else self.k_plot
