@@ -4,7 +4,7 @@ The decoder's binarised structures carry a permeability error that no surrogate 
 (measured on the 3D default model: reconstructions of held-out cubes are off by a median
 24–46 % by the LBM), and it differs per axis. Once the physics solver has measured the best
 design, the polish searches its neighbourhood with the scorer *calibrated on that
-measurement*. The same variants and pattern search, uncalibrated, also run before physics
+measurement*. The same variants and compass search, uncalibrated, also run before physics
 around each target's best candidates (:func:`presearch`, ``search_candidates``):
 
 1. **Variants** of the best design's probability map: smoothed along each subset of the
@@ -117,7 +117,7 @@ def _needs(run: Any, p: dict[str, Any]) -> bool:
 def presearch(run: Any, pools: list[dict[str, Any]], full: np.ndarray) -> None:
     """Before physics: around each target's ``search_candidates`` best flowing candidates by
     the scorer, the polish's variants (smoothing along each subset of the axes, at the
-    target porosity) and pattern search, scored as predicted (no measurement to calibrate
+    target porosity) and compass search, scored as predicted (no measurement to calibrate
     on yet); each search's best variant joins its pool. Pools are updated in place."""
     n = int(run.opts.search_candidates)
     if not n or not any(name.startswith("k_") for name in run.props):
@@ -156,15 +156,15 @@ def _score_params(run: Any, local: dict[str, Any], params) -> None:
     """Binarise ``local['field']`` at each (σ per array axis..., porosity), clean, drop
     structures already in ``local``, score the rest with the run's scorer; appended."""
     field = local["field"]
-    inputs, perc, kept = [], [], []
-    local["tried"].extend(np.asarray(q, float) for q in params)
+    params = [np.asarray(q, float) for q in params]
+    local["tried"].extend(params)
+    inputs, perc = [], []
     for q in params:
         sig, phi = tuple(float(v) for v in q[:-1]), float(np.clip(q[-1], 0.0, 1.0))
         soft = C.shaped(field, sig) if any(sig) else field
         pore, ok = C.matched(soft, phi, run.flow_axes, run.dims)
         inputs.append(pore)
         perc.append(ok)
-        kept.append(q)
     if not inputs:
         return
     allin = np.concatenate([local["inputs"], np.stack(inputs)])
@@ -176,7 +176,7 @@ def _score_params(run: Any, local: dict[str, Any], params) -> None:
     pred = run.predict(pores)
     run.n_scored += len(pores)
     local["inputs"] = np.concatenate([local["inputs"], pores])
-    local["params"] = np.concatenate([local["params"], np.asarray(kept, float)[new]])
+    local["params"] = np.concatenate([local["params"], np.stack(params)[new]])
     local["perc"] = np.concatenate([local["perc"], np.asarray(perc, bool)[new]])
     local["done"] = np.concatenate([local["done"], np.zeros(len(new), bool)])
     local["pred"] = {k: np.concatenate([local["pred"].get(k, np.zeros(0)), v])
@@ -246,7 +246,7 @@ def _calibrated_error(run, local, target, calib, unmeasured_only: bool = True) -
 
 
 def _pick(run, p, local, target) -> int | None:
-    """The unmeasured flowing variant with the lowest calibrated error (after the pattern
+    """The unmeasured flowing variant with the lowest calibrated error (after the compass
     search around the best), if it beats the best measured design's error by physics."""
     calib = _calibration(p)
     _explore(run, local, target, calib)

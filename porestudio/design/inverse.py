@@ -90,7 +90,7 @@ class DesignOptions:
     ± ``polish_max_dphi``, then up to ``polish_search`` rings of a compass search around the best
     of them) that the scorer, calibrated on the measured design, rates best
     (:mod:`porestudio.design._polish`); ``search_candidates`` the best candidates per target
-    (by the scorer) whose neighbours — the same variants and pattern search, scored without
+    (by the scorer) whose neighbours — the same variants and compass search, scored without
     calibration — are searched before physics, their best joining the candidates;
     ``scorer`` what scores the printable candidates (ranks them for physics, guides the
     search and the polish): "network" — the surrogate CNN (else the
