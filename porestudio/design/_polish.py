@@ -24,7 +24,12 @@ around each target's best candidates (:func:`presearch`, ``search_candidates``):
    too (up to 8 more structures per ring). Steps start at 1 voxel and 0.01 in porosity (the
    grid's widths are coarse next to the error left once the scorer is calibrated, and a
    target whose anisotropy the grid misses needs reach) and halve after a ring that finds
-   nothing better, down to 0.25 voxel and 0.0025.
+   nothing better, down to 0.25 voxel and 0.0025. Each ring also takes one **Gauss–Newton
+   jump** (:func:`newton_point`): the residuals (log k / target, relative porosity) of the
+   variants near the ring's centre fitted linearly in the parameters and solved for the
+   point that zeroes them, at most ``NEWTON_REACH`` steps away — the compass's axis moves
+   alone reach a target off its grid, or one that needs several widths changed together,
+   only slowly.
 4. **One physics run per step** on the variant with the lowest calibrated error, when that
    error is below the best measured one; kept when physics agrees, and the calibration
    moves to it when it becomes the best.
@@ -56,6 +61,10 @@ SEARCH_START = 2.0
 """First step of the compass search, in units of (``SIGMA_STEP``, ``DPHI_STEP``)."""
 SEARCH_MIN = 0.5
 """Smallest step of the compass search, same units (it stops below)."""
+NEWTON_NEAR = 2.5
+"""Neighbourhood of a Gauss–Newton fit, in current steps per coordinate."""
+NEWTON_REACH = 4.0
+"""Longest Gauss–Newton jump, in current steps per coordinate."""
 
 
 def polish(run: Any, pools: list[dict[str, Any]], full: np.ndarray, outside: np.ndarray) -> int:
@@ -201,13 +210,55 @@ def _explore(run, local, target, calib) -> None:
         if scale < SEARCH_MIN or not np.isfinite(err).any():
             return
         best = float(err.min())
-        near = ring(local["params"][int(np.argmin(err))], np.stack(local["tried"]),
-                    scale * base, lo, hi)  # fmt: skip
+        centre = int(np.argmin(err))
+        near = ring(local["params"][centre], np.stack(local["tried"]), scale * base, lo, hi)
         if near:
             _score_params(run, local, near)
-            err = _calibrated_error(run, local, target, calib, unmeasured_only=False)
+        jump = newton_point(_residuals(run, local, target, calib), local["params"], centre,
+                            scale * base, lo, hi, local["perc"])  # fmt: skip
+        if jump is not None and not _was_tried(local, jump):
+            _score_params(run, local, [jump])
+        err = _calibrated_error(run, local, target, calib, unmeasured_only=False)
         if not err.min() < best:
             local["scale"] = scale / 2
+
+
+def newton_point(res, params, centre: int, step, lo, hi, usable) -> np.ndarray | None:
+    """A Gauss–Newton jump of the compass search: the residuals ``res`` (n, m) of the scored
+    variants within ``NEWTON_NEAR`` steps of the ``centre`` one (rows of ``params``, usable
+    ones only) fitted by a linear model in the parameters, solved in least squares for the
+    parameters that zero them, at most ``NEWTON_REACH`` steps per coordinate away and
+    clipped to [``lo``, ``hi``]; None when the neighbourhood is too thin to fit."""
+    d = (np.asarray(params, float) - params[centre]) / step
+    ok = usable & np.isfinite(res).all(axis=1) & (np.abs(d).max(axis=1) <= NEWTON_NEAR)
+    if ok.sum() < d.shape[1] + 2 or not np.isfinite(res[centre]).all():
+        return None
+    design = np.column_stack([np.ones(int(ok.sum())), d[ok]])
+    coef = np.linalg.lstsq(design, res[ok], rcond=None)[0]
+    move = np.linalg.lstsq(coef[1:].T, -res[centre], rcond=1e-3)[0]
+    move = np.clip(move, -NEWTON_REACH, NEWTON_REACH)
+    return np.clip(params[centre] + move * step, lo, hi)
+
+
+def _residuals(run, local, target, calib) -> np.ndarray:
+    """Per variant and targeted property, log(k / target) and (φ − target) / target, as the
+    scorer (calibrated by ``calib``) sees them; columns follow the given targets."""
+    est = local["pred"] if calib is None else calibrated(local["pred"], *calib)
+    cols = []
+    for j, name in enumerate(run.props):
+        if not np.isfinite(target[j]) or name not in est:
+            continue
+        v = np.asarray(est[name], float)
+        if name.startswith("k_"):
+            cols.append(np.log(np.where(v > 0, v, np.nan) / target[j]))
+        else:
+            cols.append((v - target[j]) / target[j])
+    return np.column_stack(cols) if cols else np.zeros((len(local["inputs"]), 0))
+
+
+def _was_tried(local, q) -> bool:
+    seen = np.asarray(local["tried"], float).reshape(-1, len(q))
+    return bool(np.isclose(seen, q, atol=1e-9).all(axis=1).any())
 
 
 def ring(centre, tried, step, lo, hi) -> list[np.ndarray]:

@@ -279,7 +279,10 @@ def surrogate_columns(surrogate: Any, pores: np.ndarray) -> dict[str, np.ndarray
     from porestudio.ml.physics_inputs import compute
 
     pores = np.asarray(pores, dtype=bool)
-    raw = compute(pores) if getattr(surrogate, "physics_inputs", False) else None
+    raw = None
+    if getattr(surrogate, "physics_inputs", False):
+        surrogate.spec.check_fits(pores.shape[1:], extruded=surrogate.spec.dims == 3)  # first
+        raw = compute(pores)
     out = {f"cnn_{k}": np.asarray(v) for k, v in surrogate.predict(pores, physics=raw).items()}
     if raw is not None and has_estimate(surrogate):
         est = surrogate.estimate(pores, physics=raw) or {}

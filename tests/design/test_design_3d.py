@@ -335,3 +335,20 @@ def test_a_3d_path_carries_the_surrogates_calibrated_estimate_beside_its_network
     # a surrogate without an estimate adds none
     plain = interpolate(model, z[0], z[1], steps=4, surrogate=model)
     assert not any(k.startswith("estimate_") for k in plain.properties)
+
+
+def test_a_path_surrogate_of_another_cube_size_is_refused_before_its_physics_inputs(
+    pvae_phys, monkeypatch
+):
+    from porestudio.design.interpolate import surrogate_columns
+    from porestudio.errors import InputError
+    from porestudio.ml import physics_inputs
+
+    def never(*_a, **_k):
+        raise AssertionError("physics inputs computed for a surrogate that refuses the shape")
+
+    monkeypatch.setattr(physics_inputs, "compute", never)
+    phys = pvae_phys[0]
+    n = phys.spec.sample_shape_zyx[0] + 8
+    with pytest.raises(InputError, match="learned"):
+        surrogate_columns(phys, np.random.default_rng(0).random((3, n, n, n)) < 0.5)

@@ -84,21 +84,31 @@ def _search_run(rings: int):
                            predict=predict, n_scored=0)  # fmt: skip
 
 
-def test_the_compass_search_reaches_a_far_width_and_then_refines_its_step():
+def _search_start(run, seed: int, widths, phi: float = 0.45):
+    """A smoothed random map, the properties of its binarisation shaped by ``widths`` (the
+    target) and a search state holding the unshaped binarisation only."""
     from porestudio.design import _polish as P
     from porestudio.design._candidates import matched, shaped, smoothed
 
-    field = smoothed(np.random.default_rng(3).random((20, 20, 20)), 1.2)
-    phi = 0.45
-    run = _search_run(rings=8)
-    # the target: the map smoothed 2 voxels along z (array axis 0), 4 steps of 0.5 away
-    aim, _ = matched(shaped(field, (2.0, 0, 0)), phi, run.flow_axes, 3)
+    field = smoothed(np.random.default_rng(seed).random((20, 20, 20)), 1.2)
+    aim, _ = matched(shaped(field, widths), phi, run.flow_axes, 3)
     t = run.predict(aim[None])
     target = np.array([t[n][0] for n in run.props])
     local = {"field": field, "phi_t": phi, "params": np.zeros((0, 4)), "tried": [],
              "inputs": np.zeros((0, *field.shape), bool), "perc": np.zeros(0, bool),
              "pred": {}, "done": np.zeros(0, bool), "source": 0}  # fmt: skip
     P._score_params(run, local, [(0.0, 0.0, 0.0, phi)])
+    return local, target
+
+
+def test_the_compass_search_reaches_a_far_width_and_then_refines_its_step(monkeypatch):
+    from porestudio.design import _polish as P
+
+    monkeypatch.setattr(P, "NEWTON_REACH", 0.0)  # the compass alone (no Gauss–Newton jump)
+    run = _search_run(rings=8)
+    phi = 0.45
+    # the target: the map smoothed 2 voxels along z (array axis 0), 4 steps of 0.5 away
+    local, target = _search_start(run, 3, (2.0, 0, 0), phi)
     start = float(P._calibrated_error(run, local, target, None, False)[0])
     P._explore(run, local, target, None)
     err = P._calibrated_error(run, local, target, None, False)
@@ -112,3 +122,39 @@ def test_the_compass_search_reaches_a_far_width_and_then_refines_its_step():
     n = len(local["inputs"])
     P._explore(run, local, target, None)
     assert len(local["inputs"]) == n
+
+
+def test_a_newton_point_solves_a_linear_residual_within_its_reach():
+    from porestudio.design._polish import newton_point
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(4, 4)) + 3 * np.eye(4)
+    aim = np.array([0.7, -0.4, 1.1, 0.31])
+    params = np.vstack([[0.0, 0.0, 0.0, 0.30], [0.0, 0.0, 0.0, 0.30] + rng.normal(size=(12, 4))
+                        * [0.5, 0.5, 0.5, 0.005]])  # fmt: skip
+    step = np.array([0.5, 0.5, 0.5, 0.005])
+    res = ((params - aim) / step) @ a.T
+    lo, hi = np.array([-2, -2, -2, 0.2]), np.array([3, 3, 3, 0.4])
+    usable = np.ones(len(params), bool)
+    np.testing.assert_allclose(newton_point(res, params, 0, step, lo, hi, usable), aim)
+    # a jump is at most NEWTON_REACH steps per coordinate, and stays inside the bounds
+    res_far = ((params - [2.9, -0.4, 1.1, 0.31]) / step) @ a.T  # 5.8 steps along the first
+    far = newton_point(res_far, params, 0, step, lo, hi, usable)
+    assert np.all(np.abs(far - params[0]) <= 4.0 * step + 1e-12) and far[0] == 2.0
+    assert newton_point(res, params, 0, step, lo, np.array([0.5, 3, 3, 0.4]), usable)[0] == 0.5
+    # too few usable neighbours to fit: no jump
+    assert newton_point(res, params, 0, step, lo, hi, np.arange(len(params)) < 4) is None
+
+
+def test_the_newton_jump_gets_closer_than_the_compass_alone_in_as_many_rings(monkeypatch):
+    from porestudio.design import _polish as P
+
+    # an off-grid target (2.5 voxels smoothed along z, 1 sharpened along y)
+    errors = {}
+    for reach in (0.0, P.NEWTON_REACH):
+        monkeypatch.setattr(P, "NEWTON_REACH", reach)
+        run = _search_run(rings=3)
+        local, target = _search_start(run, 4, (2.5, -1.0, 0.0))
+        P._explore(run, local, target, None)
+        errors[reach] = float(P._calibrated_error(run, local, target, None, False).min())
+    assert errors[P.NEWTON_REACH] < 0.5 * errors[0.0]
