@@ -92,6 +92,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "(parallel runs; scripts/merge_bench_design.py pools their --save files)",
     )
     p.add_argument("--save", type=Path, help="also write the held-out results (.npz)")
+    p.add_argument("--exclude", type=Path, nargs="*", default=[],
+                   help="--save files of earlier runs: their targets are not drawn again "
+                        "(a fresh set of held-out targets)")  # fmt: skip
     p.add_argument("--note", default="", help="a line about the model, written into the doc")
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "bench_design.md")
     return p.parse_args(argv)
@@ -197,9 +200,11 @@ def stats(res: dict, key: str, mask: np.ndarray | None = None) -> dict:
     return out
 
 
-def heldout_targets(model, ref, n: int, seed: int, part: str | None = None):
+def heldout_targets(model, ref, n: int, seed: int, part: str | None = None,
+                    exclude: np.ndarray | None = None):  # fmt: skip
     """(targets (n, p) of test-split samples, the reference without the test split); with
-    ``part`` "I/N" the I-th of N equal parts of those targets."""
+    ``part`` "I/N" the I-th of N equal parts of those targets; samples whose porosity and
+    diagonal k equal a row of ``exclude`` (m, 1 + diagonal) are not drawn."""
     from porestudio.design.reference import without_indices
 
     test = np.asarray(model.config.get("training", {}).get("test_indices", []), np.int64)
@@ -207,6 +212,10 @@ def heldout_targets(model, ref, n: int, seed: int, part: str | None = None):
     diag = [names.index(c) for c in ("k_xx", "k_yy", "k_zz") if c in names]
     props = ref.latent.properties
     flowing = np.isfinite(props).all(axis=1) & (props[:, diag] > 0).all(axis=1)
+    if exclude is not None and len(exclude):
+        cols = [names.index("porosity"), *diag]
+        seen = np.isclose(props[:, None, cols], np.asarray(exclude)[None], rtol=1e-9).all(-1)
+        flowing &= ~seen.any(axis=1)
     rows = np.flatnonzero(np.isin(ref.latent.indices, test) & flowing)  # k = 0: no target
     if not len(rows):
         raise SystemExit("the model file stores no test split of this dataset: no held-out targets")
@@ -349,7 +358,9 @@ def main(argv: list[str] | None = None) -> int:
         n_held = 0 if model.spec.dims == 2 else args.count
     sets = []
     if n_held:
-        targets, held_ref = heldout_targets(model, ref, n_held, args.seed, args.part)
+        seen = [load_result(f)["target"] for f in args.exclude]
+        targets, held_ref = heldout_targets(model, ref, n_held, args.seed, args.part,
+                                            np.concatenate(seen) if seen else None)  # fmt: skip
         targets = targets[:, cols]
         part = f", part {args.part} of {n_held}" if args.part else ""
         held = run_set(model, cnn, held_ref, targets, names, args, opts)

@@ -133,6 +133,10 @@ def test_bench_script_on_a_3d_model(model_3d, tmp_path):
     pooled = np.concatenate([h["target"] for h in halves])
     np.testing.assert_allclose(pooled, whole[:, cols])
     assert f"({len(whole)} targets," in out.read_text() and "| all | physics |" in out.read_text()
+    # --exclude: the first half's targets are not drawn again (a fresh set)
+    rest, _ = bench.heldout_targets(model, ref, 4, 0, exclude=halves[0]["target"])
+    assert len(rest) == len(whole) - halves[0]["n"]
+    assert not np.isclose(rest[:, None, cols], halves[0]["target"][None]).all(-1).any()
 
 
 def _script(root, name: str):
