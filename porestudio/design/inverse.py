@@ -150,7 +150,7 @@ per LBM run (a decoded structure can be so tortuous that its run would take many
 it stays unverified), a search before physics around the 2 best candidates (on 16 held-out
 targets median k error by the LBM 19 / 21 / 13 % → 12 / 11 / 16 %, p95 of k_zz 52 → 34 %;
 with its pattern search a compass search of up to ``polish_search`` 6 rings, 8.9 / 6.6 /
-13.4 %: docs/design.md), and
+13.4 %; with a Gauss–Newton jump per ring, 9.7 / 7.7 / 6.3 %: docs/design.md), and
 two polish runs for a target its verified designs miss (on 8
 held-out targets, median k error by the LBM 28 / 16 / 27 % without, 29 / 11 / 22 % with,
 median |Δφ| 0.004 → 0.010, 6 more LBM runs over the 8 targets; on 8 other targets the
