@@ -27,9 +27,9 @@ around each target's best candidates (:func:`presearch`, ``search_candidates``):
    nothing better, down to 0.25 voxel and 0.0025. Each ring also takes one **Gauss–Newton
    jump** (:func:`newton_point`): the residuals (log k / target, relative porosity) of the
    variants near the ring's centre fitted linearly in the parameters and solved for the
-   point that zeroes them, at most ``NEWTON_REACH`` steps away — the compass's axis moves
-   alone reach a target off its grid, or one that needs several widths changed together,
-   only slowly.
+   point that zeroes them, at most ``NEWTON_REACH`` steps away. Moving one axis at a time,
+   the compass alone reaches a target off its grid, or one that needs several widths
+   changed together, only slowly.
 4. **One physics run per step** on the variant with the lowest calibrated error, when that
    error is below the best measured one; kept when physics agrees, and the calibration
    moves to it when it becomes the best.
@@ -257,7 +257,12 @@ def _residuals(run, local, target, calib) -> np.ndarray:
 
 
 def _was_tried(local, q) -> bool:
-    seen = np.asarray(local["tried"], float).reshape(-1, len(q))
+    return _among(local["tried"], q)
+
+
+def _among(rows, q) -> bool:
+    """Whether parameter point ``q`` is (to 1e-9) one of ``rows``."""
+    seen = np.asarray(rows, float).reshape(-1, len(q))
     return bool(np.isclose(seen, q, atol=1e-9).all(axis=1).any())
 
 
@@ -270,7 +275,7 @@ def ring(centre, tried, step, lo, hi) -> list[np.ndarray]:
         for sign in (-1.0, 1.0):
             q = np.asarray(centre, float).copy()
             q[a] = np.clip(q[a] + sign * step[a], lo[a], hi[a])
-            if not np.isclose(seen, q, atol=1e-9).all(axis=1).any():
+            if not _among(seen, q):
                 out.append(q)
                 seen = np.vstack([seen, q])
     return out
