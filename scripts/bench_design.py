@@ -343,6 +343,9 @@ def main(argv: list[str] | None = None) -> int:
     from porestudio.ml.modelfile import load_model
 
     args = parse(argv)
+    missing = [str(f) for f in args.exclude if not f.is_file()]
+    if missing:
+        raise SystemExit(f"--exclude: no such results file: {', '.join(missing)}")
     header = bench_header(argv)
     model = load_model(args.model, device=args.device)
     cnn = load_model(args.cnn, device=args.device) if args.cnn else None

@@ -216,7 +216,7 @@ def _explore(run, local, target, calib) -> None:
             _score_params(run, local, near)
         jump = newton_point(_residuals(run, local, target, calib), local["params"], centre,
                             scale * base, lo, hi, local["perc"])  # fmt: skip
-        if jump is not None and not _was_tried(local, jump):
+        if jump is not None and not _among(local["tried"], jump):
             _score_params(run, local, [jump])
         err = _calibrated_error(run, local, target, calib, unmeasured_only=False)
         if not err.min() < best:
@@ -254,10 +254,6 @@ def _residuals(run, local, target, calib) -> np.ndarray:
         else:
             cols.append((v - target[j]) / target[j])
     return np.column_stack(cols) if cols else np.zeros((len(local["inputs"]), 0))
-
-
-def _was_tried(local, q) -> bool:
-    return _among(local["tried"], q)
 
 
 def _among(rows, q) -> bool:
